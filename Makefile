@@ -1,0 +1,37 @@
+# geoworks: the two set-up commands.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export GEOWORKS_DATA_DIR ?= instance
+
+.PHONY: run test install install-dev bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	$(BIN)/python -m geoworks.assets install
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m geoworks.assets install
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/geoworks ensure-demo
+	$(BIN)/geoworks serve --host 127.0.0.1 --port 5000
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,3 @@
+from geoworks.cli import main
+
+main()

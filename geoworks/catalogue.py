@@ -1,0 +1,229 @@
+"""The layer catalogue: layers/*.json loaded into typed, validated objects.
+
+Every layer definition is a JSON file in ``layers/`` (one per layer) and
+``layers/districts.json`` names the city, its districts and layer groups.
+A malformed definition raises :class:`CatalogueError` naming the file and the
+field, so a broken catalogue fails at start-up, not on first use.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from geoworks.resources import resource_dir
+
+LANGS = ("kk", "ru", "en")
+GEOMETRY_KINDS = ("line", "point", "polygon")
+UNITS = ("km", "count")
+STATUSES = ("planned", "in_progress", "completed", "cancelled")
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class CatalogueError(ValueError):
+    """A layer or district definition is malformed."""
+
+    def __init__(self, path: Path | str, field_name: str, problem: str):
+        super().__init__(f"{path}: field '{field_name}': {problem}")
+        self.path = str(path)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Names:
+    kk: str
+    ru: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The name in ``lang`` (kk, ru or en); English when unknown."""
+        return getattr(self, lang, None) or self.en
+
+    def all(self) -> tuple[str, str, str]:
+        return (self.kk, self.ru, self.en)
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    names: Names
+    geometry: str  # line | point | polygon
+    colour: str
+    unit: str  # km | count
+    order: int = 0
+    group: str | None = None
+    accepts: tuple[str, ...] = ()
+    count_field: str | None = None
+
+    @property
+    def is_line(self) -> bool:
+        return self.geometry == "line"
+
+    def accepted_kinds(self) -> tuple[str, ...]:
+        return self.accepts or (self.geometry,)
+
+
+@dataclass(frozen=True)
+class District:
+    slug: str
+    names: Names
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    names: Names
+    layers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class City:
+    id: str
+    names: Names
+    bbox: tuple[float, float, float, float]  # lon/lat, EPSG:4326
+    metric_crs: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    city: City
+    layers: dict[str, Layer]
+    districts: dict[str, District]
+    groups: dict[str, Group] = field(default_factory=dict)
+
+    def layer(self, layer_id: str) -> Layer:
+        """The layer ``layer_id``; KeyError naming the known ids otherwise."""
+        try:
+            return self.layers[layer_id]
+        except KeyError:
+            raise KeyError(
+                f"unknown layer '{layer_id}'; known layers: {', '.join(self.layers)}"
+            ) from None
+
+    def line_layers(self) -> list[Layer]:
+        return [lyr for lyr in self.layers.values() if lyr.is_line]
+
+    def district_slug(self, name: str) -> str | None:
+        """The slug of a district given by slug or by any of its names (case-insensitive)."""
+        key = (name or "").strip().casefold()
+        for d in self.districts.values():
+            if key == d.slug or key in (n.casefold() for n in d.names.all()):
+                return d.slug
+        return None
+
+
+def _req(data: dict, key: str, path: Path, kind: type | tuple = str):
+    if key not in data:
+        raise CatalogueError(path, key, "missing")
+    value = data[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise CatalogueError(path, key, f"expected {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+    return value
+
+
+def _names(data: dict, path: Path, prefix: str = "names") -> Names:
+    raw = _req(data, "names", path, dict)
+    for lang in LANGS:
+        value = raw.get(lang)
+        if not isinstance(value, str) or not value.strip():
+            raise CatalogueError(path, f"{prefix}.{lang}", "missing or empty")
+    return Names(raw["kk"], raw["ru"], raw["en"])
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CatalogueError(path, "(file)", f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogueError(path, "(file)", "expected a JSON object")
+    return data
+
+
+def parse_layer(data: dict, path: Path) -> Layer:
+    """Validate one layer definition (a dict read from ``path``)."""
+    layer_id = _req(data, "id", path)
+    if not _ID_RE.match(layer_id):
+        raise CatalogueError(path, "id", f"'{layer_id}' must be lower-case letters, digits, _")
+    geometry = _req(data, "geometry", path)
+    if geometry not in GEOMETRY_KINDS:
+        raise CatalogueError(path, "geometry", f"'{geometry}' is not one of {GEOMETRY_KINDS}")
+    colour = _req(data, "colour", path)
+    if not _COLOUR_RE.match(colour):
+        raise CatalogueError(path, "colour", f"'{colour}' is not a #rrggbb colour")
+    unit = _req(data, "unit", path)
+    if unit not in UNITS:
+        raise CatalogueError(path, "unit", f"'{unit}' is not one of {UNITS}")
+    accepts = tuple(data.get("accepts", ()))
+    for kind in accepts:
+        if kind not in GEOMETRY_KINDS:
+            raise CatalogueError(path, "accepts", f"'{kind}' is not one of {GEOMETRY_KINDS}")
+    order = data.get("order", 0)
+    if not isinstance(order, int):
+        raise CatalogueError(path, "order", "expected an integer")
+    return Layer(
+        id=layer_id,
+        names=_names(data, path),
+        geometry=geometry,
+        colour=colour,
+        unit=unit,
+        order=order,
+        group=data.get("group"),
+        accepts=accepts,
+        count_field=data.get("count_field"),
+    )
+
+
+def load_catalogue(directory: Path | str | None = None) -> Catalogue:
+    """Load and validate every definition in ``directory`` (default: the shipped layers/)."""
+    base = Path(directory) if directory else resource_dir("layers")
+    dpath = base / "districts.json"
+    if not dpath.exists():
+        raise CatalogueError(dpath, "(file)", "missing")
+    ddata = _read_json(dpath)
+    cdata = _req(ddata, "city", dpath, dict)
+    bbox = _req(cdata, "bbox", dpath, list)
+    if len(bbox) != 4 or not all(isinstance(v, (int, float)) for v in bbox):
+        raise CatalogueError(dpath, "city.bbox", "expected [minlon, minlat, maxlon, maxlat]")
+    city = City(
+        id=_req(cdata, "id", dpath),
+        names=_names(cdata, dpath, "city.names"),
+        bbox=tuple(float(v) for v in bbox),
+        metric_crs=cdata.get("metric_crs", "EPSG:32643"),
+    )
+    districts: dict[str, District] = {}
+    for i, d in enumerate(_req(ddata, "districts", dpath, list)):
+        if not isinstance(d, dict):
+            raise CatalogueError(dpath, f"districts[{i}]", "expected an object")
+        slug = _req(d, "slug", dpath)
+        if not _ID_RE.match(slug):
+            raise CatalogueError(dpath, f"districts[{i}].slug", f"'{slug}' is not a valid slug")
+        districts[slug] = District(slug, _names(d, dpath, f"districts[{i}].names"))
+    layers: dict[str, Layer] = {}
+    for path in sorted(base.glob("*.json")):
+        if path.name in ("districts.json", "osm-mapping.json"):
+            continue
+        lyr = parse_layer(_read_json(path), path)
+        if lyr.id in layers:
+            raise CatalogueError(path, "id", f"duplicate layer id '{lyr.id}'")
+        layers[lyr.id] = lyr
+    if not layers:
+        raise CatalogueError(base, "(directory)", "no layer definitions found")
+    groups: dict[str, Group] = {}
+    for gid, g in (ddata.get("groups") or {}).items():
+        members = tuple(g.get("layers", ()))
+        for m in members:
+            if m not in layers:
+                raise CatalogueError(dpath, f"groups.{gid}.layers", f"unknown layer '{m}'")
+        groups[gid] = Group(gid, _names(g, dpath, f"groups.{gid}.names"), members)
+    ordered = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
+    return Catalogue(city=city, layers=ordered, districts=districts, groups=groups)
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    """The shipped catalogue, loaded once per process."""
+    return load_catalogue()

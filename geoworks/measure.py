@@ -1,0 +1,198 @@
+"""Measuring per district: split at borders, geodesic km, overlaps counted once.
+
+Input geometries are lon/lat (EPSG:4326; see :mod:`geoworks.geodesy` for
+reprojection). Almost every line lies inside one district, so only the lines
+that touch a district border are clipped; the rest are assigned with one
+point-in-polygon test. Lengths are geodesic metres on WGS84.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+
+from geoworks.geodesy import geodesic_areas_m2, geodesic_lengths_m
+
+OUTSIDE = "outside"
+TOLERANCE = 5e-6  # degrees (~0.4-0.55 m): lines closer than this run along the same stretch
+MIN_OVERLAP_M = 2.0  # a shared stretch shorter than this is a crossing or a junction, not a duplicate
+
+
+@dataclass
+class Measurement:
+    """The result of measuring one set of features against districts.
+
+    ``parts`` has one row per (feature, district) piece: ``feature`` (the
+    feature id), ``district`` (slug or "outside"), ``length_m`` and
+    ``area_m2``, ``geometry`` (the clipped piece, lon/lat).
+    ``overlaps`` lists pairs of features sharing a stretch: ``feature_a``,
+    ``feature_b``, ``length_m``, ``geometry``.
+    ``network_m`` is the per-district length with overlaps counted once.
+    """
+
+    parts: pd.DataFrame
+    overlaps: pd.DataFrame
+    network_m: dict[str, float] = field(default_factory=dict)
+
+    def by_district(self) -> pd.DataFrame:
+        """Per district: km (feature sum), network_km, features, area_m2."""
+        p = self.parts
+        if p.empty:
+            agg = pd.DataFrame(columns=["length_m", "area_m2", "features"])
+        else:
+            agg = p.groupby("district").agg(
+                length_m=("length_m", "sum"), area_m2=("area_m2", "sum"), features=("feature", "nunique")
+            )
+        agg["km"] = agg["length_m"] / 1000.0
+        agg["network_km"] = [self.network_m.get(d, 0.0) / 1000.0 for d in agg.index]
+        return agg[["km", "network_km", "features", "area_m2"]]
+
+    @property
+    def total_km(self) -> float:
+        return float(self.parts["length_m"].sum() / 1000.0) if len(self.parts) else 0.0
+
+    @property
+    def network_km(self) -> float:
+        return sum(self.network_m.values()) / 1000.0
+
+    @property
+    def outside_km(self) -> float:
+        p = self.parts
+        return float(p.loc[p["district"] == OUTSIDE, "length_m"].sum() / 1000.0) if len(p) else 0.0
+
+    def features_behind(self, district: str | None = None) -> pd.DataFrame:
+        """The feature ids and part lengths behind a district's total (or all)."""
+        p = self.parts if district is None else self.parts[self.parts["district"] == district]
+        return p[["feature", "district", "length_m", "area_m2"]].reset_index(drop=True)
+
+
+def _empty_parts() -> pd.DataFrame:
+    return pd.DataFrame({"feature": pd.Series(dtype=object), "district": pd.Series(dtype=object),
+                         "length_m": pd.Series(dtype=float), "area_m2": pd.Series(dtype=float),
+                         "geometry": pd.Series(dtype=object)})
+
+
+def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, polys: np.ndarray) -> pd.DataFrame:
+    """Split lon/lat geometries at district borders.
+
+    Returns one row per piece: feature id, district slug (or "outside"),
+    geometry. Geometries that touch no border are kept whole.
+    """
+    ids = np.asarray(ids, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    polys = np.asarray(polys, dtype=object)
+    slugs = np.asarray(slugs, dtype=object)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ids, geoms = ids[valid], geoms[valid]
+    if len(geoms) == 0:
+        return _empty_parts()
+    if len(polys) == 0:
+        return pd.DataFrame({"feature": ids, "district": OUTSIDE, "geometry": geoms})
+    shapely.prepare(polys)
+    borders = shapely.boundary(polys)
+    touching = np.zeros(len(geoms), dtype=bool)
+    hit = STRtree(borders).query(geoms, predicate="intersects")[0]
+    touching[np.unique(hit)] = True
+    frames = []
+    # whole features: one representative point decides the district
+    whole = np.flatnonzero(~touching)
+    if len(whole):
+        pts = shapely.point_on_surface(geoms[whole])
+        pairs = STRtree(polys).query(pts, predicate="intersects")
+        district = np.full(len(whole), OUTSIDE, dtype=object)
+        first = pd.Series(pairs[1]).groupby(pairs[0]).first()
+        district[first.index.to_numpy()] = slugs[first.to_numpy()]
+        frames.append(pd.DataFrame({"feature": ids[whole], "district": district, "geometry": geoms[whole]}))
+    # features on a border: clip against each district, the rest is outside
+    cut = np.flatnonzero(touching)
+    if len(cut):
+        pairs = STRtree(polys).query(geoms[cut], predicate="intersects")
+        inside = shapely.intersection(geoms[cut][pairs[0]], polys[pairs[1]])
+        frames.append(pd.DataFrame({"feature": ids[cut][pairs[0]], "district": slugs[pairs[1]], "geometry": inside}))
+        city = shapely.union_all(polys)
+        shapely.prepare(city)
+        rest = shapely.difference(geoms[cut], city)
+        frames.append(pd.DataFrame({"feature": ids[cut], "district": OUTSIDE, "geometry": rest}))
+    parts = pd.concat(frames, ignore_index=True)
+    keep = ~shapely.is_empty(parts["geometry"].to_numpy())
+    return parts[keep].reset_index(drop=True)
+
+
+def find_overlaps(ids: np.ndarray, geoms: np.ndarray, tolerance: float = TOLERANCE) -> pd.DataFrame:
+    """Pairs of line features that share a stretch, with its geodesic length in metres.
+
+    A stretch of one line that runs within ``tolerance`` (degrees, ~0.5 m) of
+    another for more than MIN_OVERLAP_M counts as shared, so a copy with
+    re-interpolated vertices is found as well as an exact duplicate.
+    """
+    ids = np.asarray(ids, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    cols = {"feature_a": [], "feature_b": [], "length_m": [], "geometry": []}
+    if len(geoms) < 2:
+        return pd.DataFrame(cols)
+    i, j = STRtree(geoms).query(geoms, predicate="dwithin", distance=tolerance)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if len(i) == 0:
+        return pd.DataFrame(cols)
+    shared = shapely.intersection(geoms[i], shapely.buffer(geoms[j], tolerance, cap_style="flat"))
+    shared = np.array([_lines_only(g) for g in shared], dtype=object)
+    lengths = geodesic_lengths_m(shared)
+    keep = lengths > MIN_OVERLAP_M
+    return pd.DataFrame({"feature_a": ids[i][keep], "feature_b": ids[j][keep],
+                         "length_m": lengths[keep], "geometry": shared[keep]})
+
+
+def _lines_only(geom):
+    """The linear parts of a geometry (drops the points a crossing leaves)."""
+    if geom is None or geom.is_empty:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == 1]
+    if not parts:
+        return shapely.LineString()
+    return shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
+
+
+def network_length_m(geoms, tolerance: float = TOLERANCE) -> float:
+    """Geodesic length of lines with every shared stretch counted once.
+
+    Each line adds only what is not already within ``tolerance`` of the
+    lines before it (in the given order).
+    """
+    covered, pieces = None, []
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        pieces.append(g if covered is None else _lines_only(g.difference(covered)))
+        zone = shapely.buffer(g, tolerance, cap_style="flat")
+        covered = zone if covered is None else covered.union(zone)
+    return float(geodesic_lengths_m(pieces).sum()) if pieces else 0.0
+
+
+def measure(ids, geoms, slugs, polys, kind: str = "line", overlaps: bool = True) -> Measurement:
+    """Measure features (lon/lat) per district.
+
+    ``kind`` is line, polygon or point. Lines get geodesic length per piece,
+    a network length per district with overlapping stretches counted once,
+    and the list of overlaps (when ``overlaps``). Polygons get geodesic area
+    per piece. Points are assigned whole.
+    """
+    parts = split_by_districts(ids, geoms, slugs, polys)
+    pg = parts["geometry"].to_numpy()
+    parts["length_m"] = geodesic_lengths_m(pg) if kind == "line" else 0.0
+    parts["area_m2"] = geodesic_areas_m2(pg) if kind == "polygon" else 0.0
+    if kind != "line":
+        return Measurement(parts, find_overlaps([], []), {})
+    ov = find_overlaps(ids, geoms) if overlaps else find_overlaps([], [])
+    network = parts.groupby("district")["length_m"].sum().to_dict() if len(parts) else {}
+    if len(ov):
+        involved = set(ov["feature_a"]) | set(ov["feature_b"])
+        mask = parts["feature"].isin(involved).to_numpy()
+        for district, grp in parts[mask].groupby("district"):
+            grp = grp.sort_values("length_m", ascending=False, kind="stable")
+            excess = grp["length_m"].sum() - network_length_m(grp["geometry"].to_numpy())
+            network[district] -= max(excess, 0.0)
+    return Measurement(parts, ov, network)

@@ -1,0 +1,168 @@
+"""The embedded store: one GeoPackage under the data directory.
+
+Atomicity is copy-on-write: a transaction works on a private copy of the
+GeoPackage and, only when every write succeeded, renames it over the store
+(``os.replace`` is atomic on POSIX). A failed or killed write leaves the
+store file exactly as it was; a lock file serialises writers, and readers
+always see one complete version.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoworks.storage.base import WORK_COLUMNS, StoreError, empty_works
+
+FILENAME = "geoworks.gpkg"
+
+
+def _sql_value(value) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _where_sql(where: dict | None) -> str | None:
+    if not where:
+        return None
+    clauses = []
+    for col, value in where.items():
+        if col not in WORK_COLUMNS:
+            raise StoreError(f"cannot filter on unknown column '{col}'")
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        clauses.append(f'"{col}" IN ({", ".join(_sql_value(v) for v in values)})')
+    return " AND ".join(clauses) or None
+
+
+def _layers(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [str(row[0]) for row in pyogrio.list_layers(path)]
+
+
+def _read(path: Path, name: str, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame | None:
+    if name not in _layers(path):
+        return None
+    return pyogrio.read_dataframe(path, layer=name, **kwargs)
+
+
+class _Tx:
+    """Writes against the private copy of one transaction."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def read_layer(self, name: str) -> gpd.GeoDataFrame:
+        df = _read(self.path, name)
+        return empty_works() if df is None else df
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        df = _read(self.path, name, read_geometry=False)
+        return pd.DataFrame() if df is None else df
+
+    def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
+        """Replace table ``name`` with ``gdf`` (EPSG:4326)."""
+        pyogrio.write_dataframe(gdf, self.path, layer=name, driver="GPKG", promote_to_multi=False)
+
+    def append_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
+        if len(gdf) == 0 and name in _layers(self.path):
+            return
+        exists = name in _layers(self.path)
+        pyogrio.write_dataframe(gdf, self.path, layer=name, driver="GPKG", append=exists)
+
+    def delete_where(self, name: str, column: str, value: str) -> int:
+        df = _read(self.path, name)
+        if df is None:
+            return 0
+        mask = df[column].astype(str) == str(value)
+        if mask.any():
+            self.write_layer(name, df[~mask].reset_index(drop=True))
+        return int(mask.sum())
+
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        pyogrio.write_dataframe(pd.DataFrame(df), self.path, layer=name, driver="GPKG")
+
+
+class GeoPackageStore:
+    """Store backend on one GeoPackage file, ``<data_dir>/geoworks.gpkg``."""
+
+    def __init__(self, data_dir: Path | str):
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / FILENAME
+
+    def describe(self) -> str:
+        return f"GeoPackage {self.path}"
+
+    def layer_names(self) -> list[str]:
+        return _layers(self.path)
+
+    def version(self) -> str:
+        """Changes whenever a transaction commits (the file is replaced)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return "empty"
+        return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+    def is_empty(self) -> bool:
+        return "districts" not in self.layer_names()
+
+    def read_layer(self, name: str, bbox=None, where: dict | None = None) -> gpd.GeoDataFrame:
+        """Features of table ``name`` (EPSG:4326), optionally within a lon/lat bbox and filtered by equality."""
+        kwargs = {}
+        if bbox is not None:
+            kwargs["bbox"] = tuple(float(v) for v in bbox)
+        sql = _where_sql(where)
+        if sql:
+            kwargs["where"] = sql
+        df = _read(self.path, name, **kwargs)
+        if df is None:
+            return empty_works()
+        if df.crs is None:
+            df = df.set_crs("EPSG:4326")
+        return df
+
+    def count(self, name: str) -> int:
+        if name not in self.layer_names():
+            return 0
+        return int(pyogrio.read_info(self.path, layer=name, force_feature_count=True)["features"])
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        df = _read(self.path, name, read_geometry=False)
+        return pd.DataFrame() if df is None else pd.DataFrame(df)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        """All writes inside land together when the block ends, or none does."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(self.data_dir / ".geoworks.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for stale in self.data_dir.glob(f".tmp-*-{FILENAME}*"):
+                stale.unlink(missing_ok=True)  # left by a killed writer; we hold the lock
+            tmp = self.data_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{FILENAME}"
+            try:
+                if self.path.exists():
+                    shutil.copyfile(self.path, tmp)
+                yield _Tx(tmp)
+                if tmp.exists():
+                    with open(tmp, "rb+") as fh:
+                        os.fsync(fh.fileno())
+                    os.replace(tmp, self.path)
+            finally:
+                for leftover in self.data_dir.glob(tmp.name + "*"):
+                    leftover.unlink(missing_ok=True)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
