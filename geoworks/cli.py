@@ -146,5 +146,20 @@ def ensure_demo(seed: int) -> None:
         click.echo(f"store has data: {store.describe()}")
 
 
+# Command modules of the other parts of geoworks register their commands on ``main``.
+COMMAND_MODULES = ("geoworks.cli_import", "geoworks.cli_verify", "geoworks.cli_plan")
+
+
+def _register_command_modules() -> None:
+    import importlib
+    import importlib.util
+
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(main)
+
+
+_register_command_modules()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

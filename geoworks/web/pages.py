@@ -1,14 +1,16 @@
-"""HTML pages."""
+"""HTML pages: the city page (placeholder until the map lands)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
+
+from geoworks.web import services
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def city():
-    services = current_app.extensions["geoworks"]
-    totals = services.totals.get(services.store, services.catalogue)
+    svc = services()
+    totals = svc.totals.get(svc.store, svc.catalogue)
     table = totals.table[totals.table["district"] == "city"]
-    return render_template("placeholder.html", rows=table.to_dict("records"), catalogue=services.catalogue)
+    return render_template("placeholder.html", rows=table.to_dict("records"))
