@@ -61,8 +61,10 @@ def demo(seed: int) -> None:
 @click.option("--district", help="District slug or name.")
 @click.option("--year", type=int, help="Year of the works.")
 @click.option("--status", type=click.Choice(STATUSES), help="Status of the works.")
+@click.option("--features", "show_features", is_flag=True,
+              help="List the features and part lengths behind the total (needs --layer).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def totals(layer, district, year, status, fmt) -> None:
+def totals(layer, district, year, status, show_features, fmt) -> None:
     """Km (and counts, areas) per district x layer over the store."""
     from geoworks.totals import Filters, compute_totals
 
@@ -78,6 +80,13 @@ def totals(layer, district, year, status, fmt) -> None:
     if store.is_empty():
         _fail(f"the store is empty ({store.describe()}); run 'geoworks demo' or import data first")
     result = compute_totals(store, cat, Filters(layer, slug, year, status))
+    if show_features:
+        if not layer:
+            _fail("--features needs --layer")
+        behind = result.features_behind(layer, slug)
+        behind["length_m"] = behind["length_m"].round(3)
+        _emit(behind, fmt)
+        return
     table = result.table.copy()
     for col in ("km", "network_km"):
         table[col] = table[col].round(3)

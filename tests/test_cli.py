@@ -114,3 +114,16 @@ def test_demo_command_builds_a_store(monkeypatch, tmp_path):
     assert res.exit_code == 0 and "demo data written" in res.output
     res = CliRunner().invoke(main, ["ensure-demo"])
     assert "store has data" in res.output
+
+
+def test_totals_lists_the_features_behind(runner):
+    res = runner.invoke(main, ["totals", "--layer", "heating", "--district", "medeu", "--year", "2019",
+                               "--status", "completed", "--features", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert rows and {r["district"] for r in rows} == {"medeu"}
+    res2 = runner.invoke(main, ["totals", "--layer", "heating", "--district", "medeu", "--year", "2019",
+                                "--status", "completed", "--format", "json"])
+    total = next(r for r in json.loads(res2.output) if r["district"] == "medeu")
+    assert sum(r["length_m"] for r in rows) / 1000 == pytest.approx(total["km"], abs=0.002)
+    assert all(r["id"] if "id" in r else r["feature"] for r in rows)

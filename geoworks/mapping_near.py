@@ -1,0 +1,113 @@
+"""The folium map of a near-me result: the point, the radius circle and the works.
+
+Every value from data is HTML-escaped before it reaches a tooltip or popup.
+Only Leaflet is loaded, from the app's own static files (no CDN).
+"""
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+from markupsafe import escape
+
+from geoworks.catalogue import Catalogue
+from geoworks.near import NearResult
+
+_DASH = {"planned": "6 6", "in_progress": None, "completed": None, "cancelled": "2 6"}
+
+
+class _ClickToSearch(MacroElement):
+    """Clicking the map calls ``window.geoworksNearPick(lat, lon)`` (static/near.js)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+window.geoworksNearMap = {{ this._parent.get_name() }};
+{{ this._parent.get_name() }}.on('click', function (e) {
+  if (window.geoworksNearPick) { window.geoworksNearPick(e.latlng.lat, e.latlng.lng); }
+});
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ClickToSearch"
+
+
+def _label(value) -> str:
+    return str(escape("" if value is None or value != value else str(value)))
+
+
+def near_map(result: NearResult | None, catalogue: Catalogue, *, lang: str = "ru", labels: dict[str, str] | None = None,
+             leaflet_js: str, leaflet_css: str, tiles: str, attribution: str, focus: str | None = None,
+             center: tuple[float, float] | None = None, max_works: int = 300) -> folium.Map:
+    """A folium.Map of ``result`` (or of the city, to pick a place, when None).
+
+    ``labels`` translates the popup headings (status names, 'Distance'...); ``focus`` is
+    "<layer>:<id>" of a work drawn bold. Coordinates lon/lat (EPSG:4326); distances in metres.
+    """
+    labels = labels or {}
+    if result is not None:
+        q = result.query
+        location = [q.lat, q.lon]
+        zoom = 16 if q.radius_m <= 250 else 15 if q.radius_m <= 600 else 14 if q.radius_m <= 1200 else 13 if q.radius_m <= 2500 else 12
+    else:
+        x0, y0, x1, y1 = catalogue.city.bbox
+        location = list(center) if center else [(y0 + y1) / 2, (x0 + x1) / 2]
+        zoom = 12
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True,
+                   width="100%", height="100%", prefer_canvas=False)
+    m.default_js = [("leaflet", leaflet_js)]
+    m.default_css = [("leaflet_css", leaflet_css)]
+    folium.TileLayer(tiles=tiles, attr=_label(attribution), name="OSM", max_zoom=19).add_to(m)
+    _ClickToSearch().add_to(m)
+    if result is None:
+        return m
+    q = result.query
+    folium.Circle([q.lat, q.lon], radius=q.radius_m, color="#1d3557", weight=2, fill=True, fill_opacity=0.05,
+                  tooltip=_label(f"{labels.get('radius', 'Radius')}: {int(q.radius_m)} m")).add_to(m)
+    folium.CircleMarker([q.lat, q.lon], radius=6, color="#e63946", fill=True, fill_opacity=1,
+                        tooltip=_label(labels.get("here", "Here"))).add_to(m)
+    by_layer: dict[str, list[dict]] = {}
+    for w in result.records(max_works):
+        by_layer.setdefault(w["layer"], []).append(w)
+    for layer_id, group in by_layer.items():
+        layer = catalogue.layers.get(layer_id)
+        colour = layer.colour if layer else "#555555"
+        lname = layer.names.get(lang) if layer else layer_id
+        features = []
+        for w in group:
+            geom = w["geometry"]
+            if geom is None or geom.is_empty:
+                continue
+            bold = focus == f"{layer_id}:{w['id']}"
+            features.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": {
+                "uid": f"{layer_id}:{w['id']}", "bold": bold,
+                "layer": _label(lname), "name": _label(w.get("name_ru") if lang != "kk" and w.get("name_ru") else w.get("name")),
+                "status": _label(labels.get(f"status_{w['status']}", w["status"])),
+                "dates": _label(f"{w['start_date'] or '?'} – {w['end_date'] or '?'}"),
+                "contractor": _label(w["contractor"]), "distance": f"{w['distance_m']:.0f} m",
+                "dash": _DASH.get(str(w["status"])),
+            }})
+        if not features:
+            continue
+        fields = ["name", "layer", "status", "dates", "contractor", "distance"]
+        aliases = [labels.get(f, f) for f in ("Name", "Layer", "Status", "Dates", "Contractor", "Distance")]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features}, name=_label(lname),
+            style_function=lambda f, c=colour: {"color": c, "weight": 8 if f["properties"]["bold"] else 4,
+                                                 "opacity": 0.9, "fillOpacity": 0.35, "fillColor": c,
+                                                 "dashArray": f["properties"]["dash"]},
+            marker=folium.CircleMarker(radius=6, fill=True, fill_opacity=0.8),
+            tooltip=folium.GeoJsonTooltip(fields=["name", "distance"], aliases=[aliases[0], aliases[5]], localize=False),
+            popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False),
+        ).add_to(m)
+    return m
+
+
+def map_parts(m: folium.Map) -> dict[str, str]:
+    """The map's <head> links, its <div> and its <script>, to embed in a page template."""
+    root = m.get_root()
+    root.render()
+    return {"header": root.header.render(), "html": root.html.render(), "script": "<script>\n" + root.script.render() + "\n</script>",
+            "name": m.get_name()}
+

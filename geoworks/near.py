@@ -1,0 +1,287 @@
+"""Works near a place: a spatial index over every layer's works, queried by point and radius.
+
+Geometries are indexed in UTM 43N (metres, via :mod:`geoworks.geodesy`) in a
+shapely STRtree; a query pre-selects the works whose geometry comes within the
+radius (plus a small slack for UTM's scale error), then measures the distance
+from the point to the NEAREST POINT of each candidate's geometry on the WGS84
+ellipsoid and keeps those within the radius, nearest first.
+
+The index is built once per data version (``NearCache``), so a query costs an
+index look-up and a handful of distance computations, not a scan of the store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoworks.catalogue import STATUSES, Catalogue
+from geoworks.geodesy import UTM43N, WGS84, distances_to_point_m, lonlat_to_metric, metric_tolerance_m, to_metric
+
+DEFAULT_RADIUS_M = 500
+MIN_RADIUS_M = 100
+MAX_RADIUS_M = 5000
+RADII_M = (100, 250, 500, 1000, 2000, 5000)
+DEFAULT_STATUSES = ("planned", "in_progress")
+CITY_MARGIN_DEG = 0.05  # about 4-5 km around the city's bbox still counts as "in the city"
+ATTRIBUTES = ("id", "name", "name_ru", "status", "start_date", "end_date", "year", "contractor", "district",
+              "batch_id")
+
+
+class NearInputError(ValueError):
+    """A near query is malformed (missing or impossible coordinates, radius, layer, status, date).
+
+    ``code`` names the kind of problem (missing, number, earth, outside, radius, layer,
+    status, date, range) and ``params`` its values, for translated messages.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class NearQuery:
+    """A validated query: a point (lon/lat, EPSG:4326), a radius in metres and filters."""
+
+    lat: float
+    lon: float
+    radius_m: float = DEFAULT_RADIUS_M
+    layers: tuple[str, ...] = ()  # empty: every layer
+    statuses: tuple[str, ...] = DEFAULT_STATUSES  # empty: every status
+    date_from: str | None = None  # ISO dates; a work is kept when [start, end] meets [from, to]
+    date_to: str | None = None
+
+
+@dataclass
+class NearResult:
+    """Works within ``query.radius_m`` of the point, nearest first.
+
+    ``columns`` holds one numpy array per attribute (ATTRIBUTES, ``layer`` and
+    ``distance_m``: metres on the ellipsoid to the nearest point) and ``geometry``
+    the lon/lat geometries (EPSG:4326), all in the same order.
+    """
+
+    query: NearQuery
+    columns: dict[str, np.ndarray]
+    geometry: np.ndarray
+    candidates: int = 0  # how many the index pre-selected
+
+    def __len__(self) -> int:
+        return len(self.geometry)
+
+    def records(self, limit: int | None = None) -> list[dict]:
+        """The works as dicts (attributes, ``distance_m`` and ``geometry``), nearest first."""
+        n = len(self) if limit is None else min(limit, len(self))
+        names = list(self.columns)
+        cols = [self.columns[c][:n].tolist() for c in names]
+        geoms = self.geometry[:n]
+        return [dict(zip(names, vals), geometry=g) for vals, g in zip(zip(*cols), geoms)]
+
+    @cached_property
+    def works(self) -> gpd.GeoDataFrame:
+        """The works as a GeoDataFrame (EPSG:4326), nearest first."""
+        return gpd.GeoDataFrame(dict(self.columns), geometry=gpd.GeoSeries(self.geometry, crs=WGS84), crs=WGS84)
+
+
+def _split(values) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        out += [p.strip() for p in str(v).split(",") if p.strip()]
+    return out
+
+
+def _iso_date(value: str | None, what: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise NearInputError(f"{what} must be a date as YYYY-MM-DD, got {value!r}", "date", value=str(value)) from None
+
+
+def parse_query(catalogue: Catalogue, lat=None, lon=None, radius=None, layers=None, statuses=None,
+                date_from=None, date_to=None) -> NearQuery:
+    """A NearQuery from raw strings (request args); NearInputError naming the problem.
+
+    ``layers``/``statuses`` are lists or comma-separated strings; ``statuses=['all']``
+    means every status; None means the defaults (every layer; planned and in progress).
+    """
+    if lat in (None, "") or lon in (None, ""):
+        raise NearInputError("coordinates are missing: give lat and lon (or pick a place on the map)", "missing")
+    try:
+        flat, flon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise NearInputError(f"coordinates must be numbers, got lat={lat!r}, lon={lon!r}", "number") from None
+    if not (np.isfinite(flat) and np.isfinite(flon)) or not (-90 <= flat <= 90 and -180 <= flon <= 180):
+        raise NearInputError(f"lat={lat} lon={lon} is not a place on Earth (lat -90..90, lon -180..180)", "earth")
+    x0, y0, x1, y1 = catalogue.city.bbox
+    m = CITY_MARGIN_DEG
+    if not (x0 - m <= flon <= x1 + m and y0 - m <= flat <= y1 + m):
+        raise NearInputError(
+            f"lat={flat:.5f} lon={flon:.5f} is far outside {catalogue.city.names.en} "
+            f"(lat {y0}..{y1}, lon {x0}..{x1}); did you swap lat and lon?", "outside")
+    if radius in (None, ""):
+        r = float(DEFAULT_RADIUS_M)
+    else:
+        try:
+            r = float(radius)
+        except (TypeError, ValueError):
+            raise NearInputError(f"radius must be a number of metres, got {radius!r}", "radius") from None
+        if not (MIN_RADIUS_M <= r <= MAX_RADIUS_M):
+            raise NearInputError(f"radius must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} metres, got {radius}", "radius")
+    lyrs = _split(layers)
+    for lid in lyrs:
+        if lid not in catalogue.layers:
+            raise NearInputError(f"unknown layer '{lid}'; known layers: {', '.join(catalogue.layers)}", "layer",
+                                 value=lid, known=", ".join(catalogue.layers))
+    if statuses is None:
+        sts: list[str] = list(DEFAULT_STATUSES)
+    else:
+        sts = _split(statuses)
+        if "all" in sts or not sts:
+            sts = []
+        for s in sts:
+            if s not in STATUSES:
+                raise NearInputError(f"unknown status '{s}'; known: {', '.join(STATUSES)}, all", "status", value=s)
+    d0, d1 = _iso_date(date_from, "from"), _iso_date(date_to, "to")
+    if d0 and d1 and d0 > d1:
+        raise NearInputError(f"the date range is empty: from {d0} is after to {d1}", "range")
+    return NearQuery(flat, flon, r, tuple(dict.fromkeys(lyrs)), tuple(dict.fromkeys(sts)), d0, d1)
+
+
+class NearIndex:
+    """Every work of every layer in one STRtree over UTM 43N geometries.
+
+    Built from ``{layer id: works GeoDataFrame (EPSG:4326)}``; keeps the lon/lat
+    geometries for output and the attributes in ATTRIBUTES.
+    """
+
+    def __init__(self, layers: dict[str, gpd.GeoDataFrame], crs: str = UTM43N):
+        cols: dict[str, list[np.ndarray]] = {c: [] for c in (*ATTRIBUTES, "layer")}
+        geoms: list[np.ndarray] = []
+        for lid, gdf in layers.items():
+            if gdf is None or len(gdf) == 0:
+                continue
+            n = len(gdf)
+            for c in ATTRIBUTES:  # plain numpy object arrays: taking a few rows costs O(rows), not O(table)
+                cols[c].append(gdf[c].astype(object).to_numpy(dtype=object) if c in gdf.columns
+                               else np.full(n, None, dtype=object))
+            cols["layer"].append(np.full(n, lid, dtype=object))
+            g = gdf.geometry.to_crs(WGS84) if gdf.crs is not None else gdf.geometry
+            geoms.append(np.asarray(g.to_numpy(), dtype=object))
+        self.columns = {c: (np.concatenate(v) if v else np.zeros(0, dtype=object)) for c, v in cols.items()}
+        for c, v in self.columns.items():  # missing values as None
+            self.columns[c] = np.where(pd.isna(v), None, v)
+        self.crs = crs
+        self.lonlat = np.concatenate(geoms) if geoms else np.zeros(0, dtype=object)
+        metric = to_metric(gpd.GeoSeries(self.lonlat, crs=WGS84), crs) if len(self.lonlat) else gpd.GeoSeries([], crs=crs)
+        self.metric = np.asarray(metric.to_numpy(), dtype=object)
+        self.tree = shapely.STRtree(self.metric)
+        self.layer = self.columns["layer"]
+        self.status = self.columns["status"]
+        self.start = self.columns["start_date"]
+        self.end = self.columns["end_date"]
+        self.ids = np.array([str(v) for v in self.columns["id"]], dtype=object)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The attributes (ATTRIBUTES + layer) and lon/lat geometry of every indexed work."""
+        return pd.DataFrame({**self.columns, "geometry": self.lonlat})
+
+    def __len__(self) -> int:
+        return len(self.lonlat)
+
+    @classmethod
+    def from_store(cls, store, catalogue: Catalogue) -> "NearIndex":
+        """An index over every layer of ``store``."""
+        return cls({lid: store.read_layer(lid) for lid in catalogue.layers})
+
+    def candidates(self, lon: float, lat: float, radius_m: float) -> np.ndarray:
+        """Positions of works whose geometry comes within ``radius_m`` (+ slack) of the point, by the index."""
+        if len(self) == 0:
+            return np.zeros(0, dtype=int)
+        x, y = lonlat_to_metric(lon, lat, self.crs)
+        return np.sort(self.tree.query(shapely.Point(x, y), predicate="dwithin",
+                                       distance=radius_m + metric_tolerance_m(radius_m)))
+
+    def _keep(self, idx: np.ndarray, q: NearQuery) -> np.ndarray:
+        mask = np.ones(len(idx), dtype=bool)
+        if q.layers:
+            mask &= np.isin(self.layer[idx], q.layers)
+        if q.statuses:
+            mask &= np.isin(self.status[idx], q.statuses)
+        if q.date_from:  # still going on (or not yet ended) on date_from
+            end = self.end[idx]
+            mask &= np.array([not e or str(e) >= q.date_from for e in end], dtype=bool)
+        if q.date_to:  # started by date_to
+            start = self.start[idx]
+            mask &= np.array([not s or str(s) <= q.date_to for s in start], dtype=bool)
+        return idx[mask]
+
+    def query(self, q: NearQuery) -> NearResult:
+        """The works within ``q.radius_m`` of (q.lon, q.lat) that pass the filters, nearest first."""
+        idx = self.candidates(q.lon, q.lat, q.radius_m)
+        return self._finish(q, idx, len(idx))
+
+    def scan(self, q: NearQuery) -> NearResult:
+        """The same answer as :meth:`query` without the index: every work is tested (the baseline)."""
+        x, y = lonlat_to_metric(q.lon, q.lat, self.crs)
+        near = shapely.dwithin(self.metric, shapely.Point(x, y), q.radius_m + metric_tolerance_m(q.radius_m))
+        return self._finish(q, np.flatnonzero(near), len(self))
+
+    def _finish(self, q: NearQuery, idx: np.ndarray, n_candidates: int) -> NearResult:
+        idx = self._keep(idx, q)
+        dist = distances_to_point_m(self.metric[idx], q.lon, q.lat, self.crs)
+        inside = dist <= q.radius_m
+        idx, dist = idx[inside], dist[inside]
+        order = np.lexsort((self.ids[idx], dist))
+        take = idx[order]
+        rows = {c: v[take] for c, v in self.columns.items()}
+        rows["distance_m"] = dist[order]
+        return NearResult(q, rows, self.lonlat[take], n_candidates)
+
+
+def find_near(layers: dict[str, gpd.GeoDataFrame], q: NearQuery) -> NearResult:
+    """One-off query over ``{layer id: works}`` (builds a throwaway index)."""
+    return NearIndex(layers).query(q)
+
+
+def larger_radius(radius_m: float) -> int | None:
+    """The next radius to offer when nothing was found; None at the maximum."""
+    for r in RADII_M:
+        if r > radius_m:
+            return r
+    return None
+
+
+@dataclass
+class NearCache:
+    """One NearIndex per store data version (thread-safe; rebuilt after a commit)."""
+
+    _entry: tuple[str, NearIndex] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, store, catalogue: Catalogue) -> NearIndex:
+        version = store.version()
+        entry = self._entry
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        with self._lock:
+            entry = self._entry
+            if entry is None or entry[0] != version:
+                entry = (version, NearIndex.from_store(store, catalogue))
+                self._entry = entry
+        return entry[1]
+
