@@ -34,7 +34,9 @@ def normalise_status(value) -> str | None:
 
 
 def districts_arrays(districts: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(slugs, polygons) of a districts table, lon/lat."""
+    """(slugs, polygons) of a districts table, lon/lat; empty arrays for an empty store."""
+    if "slug" not in districts.columns or len(districts) == 0:
+        return np.array([], dtype=object), np.array([], dtype=object)
     return districts["slug"].astype(str).to_numpy(dtype=object), np.asarray(districts.geometry.values, dtype=object)
 
 

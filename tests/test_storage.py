@@ -55,3 +55,11 @@ def test_committed_transaction_changes_version(demo_copy):
 def test_unknown_backend():
     with pytest.raises(StoreError, match="unknown storage backend 'oracle'"):
         open_store({"GEOWORKS_STORE": "oracle"})
+
+
+def test_totals_on_an_empty_store(tmp_path, catalogue):
+    from geoworks.totals import compute_totals
+
+    store = open_store({"GEOWORKS_DATA_DIR": str(tmp_path)})
+    table = compute_totals(store, catalogue).table
+    assert set(table["district"]) == {"city"} and (table["km"] == 0).all()
