@@ -1,0 +1,229 @@
+"""Validation before anything is written: CRS, coordinates, place, geometry, kind, fields.
+
+Every problem becomes an :class:`Issue` naming the file, the feature (its
+1-based position in the file) and the field. Errors refuse the import;
+warnings are reported and the import goes on (repaired geometries, skipped
+features far outside the city). Geometries come out in EPSG:4326.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geoworks.catalogue import Catalogue
+from geoworks.geodesy import WGS84, CRSProblem, parse_crs, project_xy
+
+MAX_DETAILS = 20  # detailed messages per kind of problem; the rest are counted
+DIMS = {"point": 0, "line": 1, "polygon": 2}
+KIND_WORDS = {0: "a point", 1: "a line", 2: "a polygon"}
+MARGIN_DEG = (0.27, 0.2)  # lon, lat: about 20 km around the city's bbox
+
+
+@dataclass
+class Issue:
+    level: str  # error | warning
+    code: str
+    message: str
+    feature: int | None = None  # 1-based position in the file
+    field: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"level": self.level, "code": self.code, "message": self.message,
+                "feature": self.feature, "field": self.field}
+
+
+@dataclass
+class Options:
+    """How to treat a file: CRS to assume, column mapping, strictness, features far outside the city."""
+
+    crs: str | None = None
+    source_layer: str | None = None
+    mapping: dict = field(default_factory=dict)
+    strict: bool = False
+    outside: str = "skip"  # skip | reject | keep
+    name_field: str | None = None
+
+
+@dataclass
+class Report:
+    """What validation found in one file."""
+
+    file: str
+    layer: str
+    features_read: int = 0
+    features_kept: int = 0
+    skipped: int = 0
+    repaired: int = 0
+    mapping: dict = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    by_district: dict = field(default_factory=dict)  # slug -> {"features", "km"}
+
+    def add(self, level: str, code: str, message: str, feature: int | None = None, fld: str | None = None) -> None:
+        self.counts[(level, code)] += 1
+        if self.counts[(level, code)] <= MAX_DETAILS:
+            where = f"feature {feature}: " if feature is not None else ""
+            what = f"field '{fld}': " if fld else ""
+            self.issues.append(Issue(level, code, f"{self.file}: {where}{what}{message}", feature, fld))
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not any(level == "error" for level, _ in self.counts)
+
+    def omitted(self) -> list[str]:
+        return [f"{self.file}: ... and {n - MAX_DETAILS} more {level}s of the same kind ({code})"
+                for (level, code), n in self.counts.items() if n > MAX_DETAILS]
+
+    def lines(self) -> list[str]:
+        return [f"{i.level}: {i.message}" for i in self.issues] + self.omitted()
+
+    def summary(self) -> str:
+        n_err = sum(n for (lvl, _), n in self.counts.items() if lvl == "error")
+        n_warn = sum(n for (lvl, _), n in self.counts.items() if lvl == "warning")
+        return (f"{self.file} -> {self.layer}: {self.features_read} read, {self.features_kept} to import, "
+                f"{self.skipped} skipped, {self.repaired} repaired; {n_err} errors, {n_warn} warnings")
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "layer": self.layer, "ok": self.ok, "features_read": self.features_read,
+                "features_kept": self.features_kept, "skipped": self.skipped, "repaired": self.repaired,
+                "mapping": self.mapping, "issues": [i.to_dict() for i in self.issues],
+                "omitted": self.omitted(), "by_district": self.by_district}
+
+
+def _to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Reproject geometries from ``crs`` to EPSG:4326 through geodesy.project_xy (non-finite when impossible)."""
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = project_xy(xy[:, 0], xy[:, 1], src=crs, dst=WGS84)
+        return np.column_stack([x, y])
+    return shapely.transform(geoms, fn)
+
+
+def _impossible(bounds: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(bounds).all(axis=1)
+        out = (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+    return ~finite | out
+
+
+def _keep_dim(geom, dim: int):
+    """The parts of ``geom`` of dimension ``dim`` (after make_valid a polygon may gain stray lines)."""
+    if geom is None or shapely.get_dimensions(geom) == dim and shapely.get_type_id(geom) != 7:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dim and not p.is_empty]
+    if not parts:
+        return geom
+    if len(parts) == 1:
+        return parts[0]
+    if dim == 2:
+        return shapely.union_all(parts)
+    if dim == 1:
+        return shapely.line_merge(shapely.multilinestrings(parts))
+    return shapely.multipoints(parts)
+
+
+def check_geometry(frame: gpd.GeoDataFrame, declared: bool, fmt: str, kinds: tuple[str, ...],
+                   layer_label: str, catalogue: Catalogue, opts: Options, report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """(lon/lat geometries, mask of the features to keep); problems go into ``report``."""
+    n = len(frame)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    keep = np.ones(n, dtype=bool)
+    if declared:
+        crs = CRS.from_user_input(frame.crs)
+        if opts.crs and not parse_crs(opts.crs).equals(crs):
+            report.add("warning", "crs_ignored", f"the file declares {crs.to_string()}; --crs {opts.crs} is ignored")
+    elif opts.crs:
+        try:
+            crs = parse_crs(opts.crs)
+        except CRSProblem as exc:
+            report.add("error", "crs_unknown", str(exc))
+            return geoms, np.zeros(n, dtype=bool)
+    else:
+        report.add("error", "no_crs", f"no CRS declared ({fmt}); give the file's CRS with --crs EPSG:XXXX")
+        return geoms, np.zeros(n, dtype=bool)
+    missing = pd.isna(geoms) | shapely.is_empty(geoms)
+    for i in np.flatnonzero(missing):
+        report.add("error" if opts.strict else "warning", "no_geometry",
+                   "no geometry" + ("" if opts.strict else "; skipped"), int(i) + 1, "geometry")
+    keep &= ~missing
+    crs_name = crs.to_string()
+    if crs.is_geographic:
+        bad = keep & _impossible(shapely.bounds(geoms))
+        lonlat = geoms if crs.equals(CRS.from_epsg(4326)) else None
+    else:
+        bad = np.zeros(n, dtype=bool)
+        lonlat = None
+    if lonlat is None:
+        lonlat = geoms.copy()
+        ok = keep & ~bad
+        lonlat[ok] = _to_lonlat(geoms[ok], crs)
+        bad |= keep & _impossible(shapely.bounds(lonlat))
+    for i in np.flatnonzero(bad):
+        x0, y0 = shapely.get_coordinates(geoms[i])[0] if not shapely.is_empty(geoms[i]) else (np.nan, np.nan)
+        report.add("error", "impossible_coordinates",
+                   f"coordinates ({x0:.6g}, {y0:.6g}) are impossible for {crs_name}; is the CRS right?",
+                   int(i) + 1, "geometry")
+    keep &= ~bad
+    if not keep.any():
+        return lonlat, keep
+    # place: features far outside the city
+    minx, miny, maxx, maxy = catalogue.city.bbox
+    b = shapely.bounds(lonlat)
+    with np.errstate(invalid="ignore"):
+        far = keep & ((b[:, 2] < minx - MARGIN_DEG[0]) | (b[:, 0] > maxx + MARGIN_DEG[0]) |
+                      (b[:, 3] < miny - MARGIN_DEG[1]) | (b[:, 1] > maxy + MARGIN_DEG[1]))
+    city = catalogue.city.names.en
+    if far.any() and far.sum() == keep.sum() and opts.outside != "keep":
+        report.add("error", "all_outside", f"all {int(far.sum())} features lie far outside {city} "
+                   f"(more than ~20 km from its bbox {list(catalogue.city.bbox)}); is the CRS right? "
+                   "(--outside keep imports them anyway)")
+        return lonlat, keep & ~far
+    if opts.outside != "keep":
+        level = "error" if opts.outside == "reject" else "warning"
+        for i in np.flatnonzero(far):
+            report.add(level, "outside_city", f"lies far outside {city}"
+                       + ("; skipped" if level == "warning" else " (rejected with --outside reject)"),
+                       int(i) + 1, "geometry")
+        keep &= ~far
+        report.skipped += int(far.sum()) if level == "warning" else 0
+    report.skipped += int(missing.sum()) if not opts.strict else 0
+    # validity
+    idx = np.flatnonzero(keep)
+    invalid = idx[~shapely.is_valid(lonlat[idx])]
+    wanted = [DIMS[k] for k in kinds]
+    if len(invalid):
+        if opts.strict:
+            for i in invalid:
+                report.add("error", "invalid_geometry", f"invalid geometry ({shapely.is_valid_reason(lonlat[i])}); "
+                           "rejected with --strict", int(i) + 1, "geometry")
+            keep[invalid] = False
+        else:
+            for i in invalid:
+                report.add("warning", "repaired_geometry", f"invalid geometry ({shapely.is_valid_reason(lonlat[i])}); "
+                           "repaired with make_valid", int(i) + 1, "geometry")
+            fixed = shapely.make_valid(lonlat[invalid])
+            lonlat[invalid] = [_keep_dim(g, max(wanted)) for g in fixed]
+            report.repaired += len(invalid)
+    # kind
+    idx = np.flatnonzero(keep)
+    dims = shapely.get_dimensions(lonlat[idx])
+    wrong = idx[~np.isin(dims, wanted)]
+    for i in wrong:
+        got = KIND_WORDS.get(int(shapely.get_dimensions(lonlat[i])), "an unknown geometry")
+        report.add("error", "wrong_kind", f"is {got} ({shapely.get_type_id(lonlat[i]) and lonlat[i].geom_type}); "
+                   f"layer '{layer_label}' takes {' or '.join(kinds)} geometries", int(i) + 1, "geometry")
+    keep[wrong] = False
+    return lonlat, keep
