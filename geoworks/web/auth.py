@@ -107,7 +107,7 @@ def _setup(state) -> None:
 
     @app.context_processor
     def user_helpers():
-        return {"current_user": current_user()}
+        return {"current_user": current_user(), "logout_form": EmptyForm}
 
 
 def users() -> UserStore:

@@ -1,0 +1,134 @@
+"""Commands ``geoworks claims FILE`` (find claims in a report, or read a claims CSV) and ``geoworks verify``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from geoworks.catalogue import default_catalogue
+from geoworks.config import load_config
+from geoworks.storage import open_store
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    p = Path(path)
+    if not p.is_file():
+        _fail(f"{path}: no such file")
+    data = p.read_bytes()
+    for enc in ("utf-8-sig", "cp1251"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    _fail(f"{path}: not a text file (UTF-8 or Windows-1251)")
+    return ""
+
+
+@click.command("claims")
+@click.argument("file")
+@click.option("--year", type=int, help="Year the figures are for (default: the year the text names most).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--source", default="", help="Source document to record with each claim (default: the file name).")
+@click.option("--save", is_flag=True, help="Store the claims found in the claims table.")
+def claims_command(file: str, year: int | None, fmt: str, source: str, save: bool) -> None:
+    """Find reported figures in report text FILE (kk/ru/en; '-' for stdin), or read a claims CSV (*.csv)."""
+    from geoworks.claims import ClaimError, extract_claims, read_claims_csv, save_claims
+
+    cat = default_catalogue()
+    text = _read_text(file)
+    source = source or (Path(file).name if file != "-" else "stdin")
+    try:
+        if file.lower().endswith(".csv"):
+            found = read_claims_csv(text, cat, default_year=year)
+        else:
+            found = extract_claims(text, cat, year=year, source=source)
+    except ClaimError as exc:
+        _fail(f"{file}: {exc}")
+    if save:
+        if not found:
+            _fail(f"{file}: no claims found, nothing saved")
+        if any(c.year is None for c in found):
+            _fail("no year for the claims: give --year")
+        store = open_store(load_config())
+        found = save_claims(store, found)
+    if fmt == "json":
+        click.echo(json.dumps([{"layers": list(c.layers), "value": c.value, "unit": c.unit,
+                                "qualifier": c.qualifier, "district": c.district, "year": c.year,
+                                "quote": c.quote} for c in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("(no claims found)")
+        return
+    df = pd.DataFrame([{"year": c.year, "layers": ",".join(c.layers), "value": c.value, "unit": c.unit,
+                        "qualifier": c.qualifier, "district": c.district or "city",
+                        "quote": c.quote if len(c.quote) <= 60 else c.quote[:57] + "..."} for c in found])
+    click.echo(df.to_string(index=False))
+    if save:
+        click.echo(f"\n{len(found)} claims saved")
+
+
+@click.command("verify")
+@click.option("--year", type=int, help="Year of the claims (default: every year with claims).")
+@click.option("--district", help="Only claims on this district (slug or name); 'city' for whole-city claims.")
+@click.option("--tolerance", default=None,
+              help="Tolerance in percent (default: GEOWORKS_TOLERANCE_PCT, 2).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--overlaps", "show_overlaps", is_flag=True, help="Also list overlapping stretches per layer.")
+def verify_command(year, district, tolerance, fmt, show_overlaps) -> None:
+    """Reported vs measured: each stored claim with the measured value, the difference and a status."""
+    from geoworks.claims import load_claims
+    from geoworks.verify import (VerifyError, check_tolerance, checks_frame, overlaps_summary, overlaps_table,
+                                 verify_claims, year_totals)
+
+    cfg = load_config()
+    cat = default_catalogue()
+    try:
+        tol = check_tolerance(cfg.get("GEOWORKS_TOLERANCE_PCT", 2.0) if tolerance is None else tolerance)
+    except VerifyError as exc:
+        _fail(str(exc))
+    store = open_store(cfg)
+    if store.is_empty():
+        _fail(f"the store is empty ({store.describe()}); run 'geoworks demo' or import data first")
+    claims = load_claims(store, year)
+    if district:
+        slug = "city" if district.casefold() == "city" else cat.district_slug(district)
+        if slug is None:
+            _fail(f"unknown district '{district}'; known: city, {', '.join(cat.districts)}")
+        claims = [c for c in claims if (c.district or "city") == slug]
+    if not claims:
+        _fail("no claims" + (f" for {year}" if year else "") + "; add some with 'geoworks claims FILE --save'")
+    checks = verify_claims(store, cat, claims, tol)
+    table = checks_frame(checks)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"tolerance_pct": tol, "claims": json.loads(table.to_json(orient="records",
+                                                                                        force_ascii=False))},
+                              ensure_ascii=False, indent=2))
+    else:
+        cols = ["year", "layers", "district", "qualifier", "claimed", "unit", "measured", "feature_km",
+                "difference", "percent", "status", "overlaps", "overlap_km"]
+        click.echo(f"tolerance {tol:g} %; measured = network km (overlaps counted once) or count, "
+                   "of the works completed in the claim's year")
+        click.echo(table[cols].to_string(index=False))
+    if show_overlaps and fmt == "table":
+        for y in sorted({c.year for c in claims if c.year}):
+            ov = overlaps_table(year_totals(store, cat, y), cat)
+            click.echo(f"\noverlapping stretches of {y} (counted once in network km):")
+            click.echo(overlaps_summary(ov).to_string(index=False) if len(ov) else "(none)")
+
+
+def register(main: click.Group) -> None:
+    """Add the verification commands to the geoworks CLI."""
+    main.add_command(claims_command)
+    main.add_command(verify_command)

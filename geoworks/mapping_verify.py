@@ -1,0 +1,87 @@
+"""A folium map of the overlapping (duplicated) stretches that would inflate a total.
+
+Input is lon/lat (EPSG:4326): the overlaps table of :func:`geoworks.verify.overlaps_table`
+(layer, feature_a, feature_b, length_m, geometry) and the district polygons.
+Every label from data is escaped here before it reaches the map.
+"""
+from __future__ import annotations
+
+import json
+
+import folium
+import geopandas as gpd
+import shapely
+from markupsafe import escape
+
+from geoworks.catalogue import Catalogue
+
+OVERLAP_COLOUR = "#d62828"
+MAX_SHOWN = 5000  # overlapping stretches drawn at most (the table lists them all)
+
+
+def _assets(asset_base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    base = asset_base.rstrip("/")
+    return [("leaflet", f"{base}/leaflet/leaflet.js")], [("leaflet_css", f"{base}/leaflet/leaflet.css")]
+
+
+def overlaps_map(overlaps: gpd.GeoDataFrame, catalogue: Catalogue, districts: gpd.GeoDataFrame | None = None, *,
+                 lang: str = "en", tiles: str = "", tiles_attribution: str = "",
+                 asset_base: str = "/static/vendor", labels: dict[str, str] | None = None) -> folium.Map:
+    """Districts in outline and each overlapping stretch in red, with a tooltip naming the two works.
+
+    ``labels``: translated 'districts', 'overlaps' and 'km' strings.
+    """
+    labels = labels or {}
+    minx, miny, maxx, maxy = catalogue.city.bbox
+    if len(overlaps):
+        bx = overlaps.geometry.total_bounds
+        if all(v == v for v in bx):
+            minx, miny, maxx, maxy = (float(v) for v in bx)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None,
+                   control_scale=True, min_zoom=8, max_zoom=19)
+    m.default_js, m.default_css = _assets(asset_base)
+    if (tiles or "").strip().lower() not in ("", "none", "plain"):
+        folium.TileLayer(tiles=tiles, attr=str(escape(tiles_attribution)), name="tiles", control=False,
+                         max_zoom=19).add_to(m)
+    if districts is not None and len(districts):
+        feats = []
+        for slug, geom in zip(districts["slug"].astype(str), districts.geometry.values):
+            d = catalogue.districts.get(slug)
+            name = d.names.get(lang) if d else slug
+            feats.append({"type": "Feature", "properties": {"label": str(escape(name))},
+                          "geometry": shapely.geometry.mapping(geom.simplify(0.0002))})
+        folium.GeoJson({"type": "FeatureCollection", "features": feats},
+                       name=str(escape(labels.get("districts", "Districts"))),
+                       style_function=lambda f: {"color": "#1d3557", "weight": 1, "fillOpacity": 0.03},
+                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(m)
+    feats = []
+    km = labels.get("km", "km")
+    for row in overlaps.head(MAX_SHOWN).itertuples(index=False):
+        lyr = catalogue.layers.get(str(row.layer))
+        lname = lyr.names.get(lang) if lyr else str(row.layer)
+        label = f"{lname}: {row.feature_a} = {row.feature_b}, {row.length_m / 1000:.3f} {km}"
+        feats.append({"type": "Feature", "properties": {"label": str(escape(label)), "layer": str(escape(row.layer))},
+                      "geometry": shapely.geometry.mapping(row.geometry)})
+    group = folium.GeoJson({"type": "FeatureCollection", "features": feats},
+                           name=str(escape(labels.get("overlaps", "Overlapping stretches"))),
+                           style_function=lambda f: {"color": OVERLAP_COLOUR, "weight": 6, "opacity": 0.85},
+                           tooltip=folium.GeoJsonTooltip(["label"], labels=False) if feats else None)
+    group.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def map_parts(m: folium.Map) -> dict[str, str]:
+    """The rendered map for embedding in a page: header (links, styles), html (the div), script."""
+    root = m.get_root()
+    root.render()
+    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}
+
+
+def overlaps_geojson(overlaps: gpd.GeoDataFrame) -> str:
+    """The overlaps as a GeoJSON string (lon/lat)."""
+    feats = [{"type": "Feature", "properties": {"layer": str(r.layer), "feature_a": str(r.feature_a),
+                                                "feature_b": str(r.feature_b), "length_m": round(float(r.length_m), 2)},
+              "geometry": shapely.geometry.mapping(r.geometry)} for r in overlaps.itertuples(index=False)]
+    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
