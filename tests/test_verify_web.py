@@ -69,12 +69,62 @@ def test_printable_page(client):
     assert "leaflet" not in html.split("<main>")[1]
 
 
-@pytest.fixture
-def writable(demo_copy):
-    from geoworks.web import create_app
+PASSWORD = "a long enough password"
 
-    app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy)})
-    return app.test_client(), open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+
+class SignedIn:
+    """A test client logged in with ``role`` that sends this session's CSRF token with every post."""
+
+    def __init__(self, app, name: str):
+        import re
+
+        self.client = app.test_client()
+        page = self.client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        assert self.client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code == 302
+        page = self.client.get("/verify/extract").get_data(as_text=True)  # the session changed at login
+        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.token}, **kwargs)
+
+
+@pytest.fixture
+def writable_app(demo_copy):
+    from geoworks.web import create_app
+    from geoworks.web.auth import UserStore
+
+    users = UserStore(demo_copy / "users.sqlite")
+    users.set_user("olga", PASSWORD, "official")
+    users.set_user("rita", PASSWORD, "resident")
+    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy)}), demo_copy
+
+
+@pytest.fixture
+def writable(writable_app):
+    app, path = writable_app
+    return SignedIn(app, "olga"), open_store({"GEOWORKS_DATA_DIR": str(path)})
+
+
+def test_only_officials_write_claims_and_csrf_is_checked(writable_app):
+    app, path = writable_app
+    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    version = store.version()
+    data = {"year": "2019", "layers": ["gas"], "value": "5", "unit": "km", "qualifier": "exact"}
+    anon = app.test_client()
+    assert anon.get("/verify/claims/new").status_code == 302  # to the login page
+    assert anon.post("/verify/claims/new", data=data).status_code == 401
+    resident = SignedIn(app, "rita")
+    assert resident.post("/verify/claims/new", data=data).status_code == 403
+    official = SignedIn(app, "olga")
+    res = official.client.post("/verify/claims/new", data=data)  # no CSRF token
+    assert res.status_code == 400 and "CSRF" in res.get_data(as_text=True)
+    res = resident.post("/verify/extract?lang=en", data={"text": "2019 жылы 73 шақырым жол салынды.", "action": "save"})
+    assert res.status_code == 400 and "officials" in res.get_data(as_text=True)
+    assert store.version() == version
 
 
 def test_claim_form_saves_and_escapes(writable):

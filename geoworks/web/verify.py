@@ -19,6 +19,22 @@ from geoworks.verify import (Check, VerifyError, check_tolerance, checks_frame, 
                              verify_claims, works_behind, year_totals)
 from geoworks.verify_export import to_csv, to_xlsx
 from geoworks.web import services
+from geoworks.web.auth import current_user, role_required
+
+# Claims are written by officials (and admins); CSRF is checked on every form post.
+CLAIM_WRITERS = ("official", "admin")
+
+
+def _csrf_problem() -> str | None:
+    """None when the form carries this session's CSRF token, else the message to show."""
+    from flask_wtf.csrf import validate_csrf
+    from wtforms.validators import ValidationError
+
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return _("The form has expired or was not sent from this site (missing or wrong CSRF token); reload the page and send it again.")
+    return None
 
 bp = Blueprint("verify", __name__)
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -197,12 +213,22 @@ def _form_defaults() -> dict:
             "source": "", "quote": ""}
 
 
+@bp.app_context_processor
+def _csrf_helper():
+    from flask_wtf.csrf import generate_csrf
+
+    return {"csrf_token": generate_csrf}
+
+
 @bp.route("/verify/claims/new", methods=["GET", "POST"])
+@role_required(*CLAIM_WRITERS)
 def new_claim():
-    """A form to enter one claim, and a CSV import of many."""
+    """A form to enter one claim, and a CSV import of many (officials and admins)."""
     svc = services()
     form, errors, saved = _form_defaults(), [], []
-    if request.method == "POST":
+    if request.method == "POST" and (problem := _csrf_problem()):
+        errors.append(problem)
+    elif request.method == "POST":
         if "file" in request.files and request.files["file"].filename:
             upload = request.files["file"]
             data = upload.read(MAX_UPLOAD + 1)
@@ -236,7 +262,9 @@ def extract():
     found: list[Claim] = []
     errors: list[str] = []
     saved = 0
-    if request.method == "POST":
+    if request.method == "POST" and (problem := _csrf_problem()):
+        errors.append(problem)
+    elif request.method == "POST":
         text = request.form.get("text") or ""
         year_raw = (request.form.get("year") or "").strip()
         source = (request.form.get("source") or "").strip()[:500]
@@ -254,7 +282,10 @@ def extract():
             except ClaimError as exc:
                 errors.append(str(exc))
         if found and request.form.get("action") == "save" and not errors:
-            if any(c.year is None for c in found):
+            user = current_user()
+            if user is None or user["role"] not in CLAIM_WRITERS:
+                errors.append(_("Only officials can save claims: log in as an official."))
+            elif any(c.year is None for c in found):
                 errors.append(_("The text names no year: give the year of the figures."))
             else:
                 saved = len(save_claims(svc.store, found))
@@ -266,3 +297,4 @@ def extract():
             for c in found]
     return render_template("verify_extract.html", text=text, year=year_raw, source=source, rows=rows,
                            errors=errors, posted=request.method == "POST"), (400 if errors else 200)
+
