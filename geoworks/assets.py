@@ -4,6 +4,11 @@
 ``npm pack`` (the npm registry), unpacks the files the pages need into
 ``static/vendor/`` and writes ``static/vendor/manifest.json``. Nothing of
 this is committed; ``make run`` / ``make test`` run it at set-up.
+
+Leaflet is all the maps need: the folium builders (geoworks.mapping.local_assets)
+replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, awesome-markers,
+Font Awesome) with the local Leaflet only, since no map uses markers icons or
+Bootstrap widgets. A page never fetches anything from a CDN.
 """
 from __future__ import annotations
 

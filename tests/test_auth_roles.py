@@ -170,3 +170,17 @@ def test_role_change_applies_at_once(wapp):
     assert c.get("/upload/").status_code == 200
     UserStore(wapp.config["GEOWORKS_DATA_DIR"] + "/users.sqlite").set_user("erik", PASSWORD, "resident")
     assert c.get("/upload/").status_code == 403
+
+
+def test_navigation_follows_the_role(wapp, ro_app, resident_client):
+    anon = ro_app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert 'href="/login"' in anon and "/upload/" not in anon
+    resident = resident_client.get("/?lang=en").get_data(as_text=True)
+    assert "Log out (rita)" in resident and 'href="/upload/"' not in resident and "/upload/batches" in resident
+    c = wapp.test_client()
+    login(c, "adam")
+    admin = c.get("/?lang=en").get_data(as_text=True)
+    assert 'href="/upload/"' in admin and 'href="/users"' in admin
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', admin).group(1)
+    assert c.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert 'href="/login"' in c.get("/").get_data(as_text=True)

@@ -1,16 +1,266 @@
-"""HTML pages: the city page (placeholder until the map lands)."""
+"""HTML pages: the city map, the district maps, and the map's features endpoint.
+
+Routes only parse the request, call geoworks.mapping* and render; features
+for the map come from ``/map/features/<layer>.geojson`` for the visible area.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import threading
+from collections import OrderedDict
 
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for, session
+from flask_babel import gettext as _
+
+from geoworks.catalogue import STATUSES
+from geoworks.i18n import current_language
+from geoworks.mapping import MapOptions, city_map, district_map, map_parts
+from geoworks.mapping_data import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
+from geoworks.mapping_view import ALL, bar_chart, km_table, page_config, shading_values
+from geoworks.totals import Filters
 from geoworks.web import services
 
 bp = Blueprint("pages", __name__)
 
 
+@bp.record_once
+def _warm_up(state) -> None:
+    """Compute the city totals and read the layers in the background when the app starts,
+    so the first visitor does not wait for them (GEOWORKS_WARM_CACHE, on unless TESTING)."""
+    app = state.app
+    if not app.config.get("GEOWORKS_WARM_CACHE", not app.config.get("TESTING")):
+        return
+
+    def warm() -> None:
+        with app.app_context():
+            svc = services()
+            try:
+                if svc.store.is_empty():
+                    return
+                svc.totals.get(svc.store, svc.catalogue, Filters())
+                cache = app.extensions.setdefault("geoworks_map", PreparedCache())
+                for layer_id in svc.catalogue.layers:
+                    cache.get(svc.store, layer_id)
+            except Exception:  # a broken store shows its error on the first request instead
+                app.logger.exception("warming the map caches failed")
+
+    thread = threading.Thread(target=warm, name="geoworks-warm-map", daemon=True)
+    app.extensions["geoworks_map_warming"] = thread
+    thread.start()
+
+
+def _wait_for_warm_up() -> None:
+    """A request arriving while the warm-up runs waits for it rather than computing the same totals twice."""
+    thread = current_app.extensions.get("geoworks_map_warming")
+    if thread is not None and thread.is_alive():
+        thread.join()
+
+
+def _prepared() -> PreparedCache:
+    """This app's prepared layers (shared with the warm-up thread)."""
+    return current_app.extensions.setdefault("geoworks_map", PreparedCache())
+
+
+class PageCache:
+    """Rendered pages per (data version, language, path with query), so a page is built once per change."""
+
+    def __init__(self, size: int = 128):
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()
+        self.size = size
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+def _cached_page(make):
+    """``make()`` -> (html, status), cached for this data version, language and request.
+
+    Only pages for visitors who are not logged in are cached: a signed-in page carries
+    the user's own navigation and CSRF token.
+    """
+    _wait_for_warm_up()
+    if session.get("user"):
+        return make()
+    cache = current_app.extensions.setdefault("geoworks_pages", PageCache())
+    key = (services().store.version(), current_language(), request.full_path)
+    return cache.get(key, make)
+
+
+def status_labels() -> dict[str, str]:
+    return {"planned": _("planned"), "in_progress": _("in progress"), "completed": _("completed"),
+            "cancelled": _("cancelled")}
+
+
+def _js_labels() -> dict[str, str]:
+    return {"name": _("Name"), "layer": _("Layer"), "status": _("Status"), "start": _("Start"), "end": _("End"),
+            "contractor": _("Contractor"), "length": _("Length"), "area": _("Area"), "district": _("District"),
+            "km": _("km"), "m2": _("m²"), "open_district": _("Open the district page"),
+            "truncated": _("%(layer)s: showing %(shown)s of %(total)s works here; zoom in to see all.",
+                           layer="{layer}", shown="{shown}", total="{total}"),
+            "loading": _("Loading works…"), "failed": _("Could not load the works of %(layer)s.", layer="{layer}"),
+            "outside": _("outside every district"), "unknown": _("not given")}
+
+
+def _options(svc, lang: str, shown: tuple[str, ...] | None = None) -> MapOptions:
+    cfg = current_app.config
+    meta = svc.meta()
+    return MapOptions(tiles=str(cfg.get("GEOWORKS_TILES") or ""),
+                      tiles_attribution=str(cfg.get("GEOWORKS_TILES_ATTRIBUTION") or ""),
+                      data_attribution=str(meta.get("attribution") or meta.get("source") or ""),
+                      asset_base=url_for("static", filename="vendor"), lang=lang,
+                      layer_names={lid: lyr.names.get(lang) for lid, lyr in svc.catalogue.layers.items()},
+                      shown_layers=shown)
+
+
+def _filters(args, catalogue) -> tuple[dict, list[str]]:
+    """Layer/year/status from the query string; invalid values are dropped and named in the errors."""
+    errors, out = [], {"layer": ALL, "year": None, "status": None}
+    layer = (args.get("layer") or ALL).strip()
+    if layer != ALL and layer not in catalogue.layers:
+        errors.append(_("Unknown layer '%(value)s'.", value=layer))
+    else:
+        out["layer"] = layer
+    year = (args.get("year") or "").strip()
+    if year:
+        if year.isdigit() and 1900 <= int(year) <= 2100:
+            out["year"] = int(year)
+        else:
+            errors.append(_("Year '%(value)s' is not a year.", value=year))
+    status = (args.get("status") or "").strip()
+    if status:
+        if status in STATUSES:
+            out["status"] = status
+        else:
+            errors.append(_("Unknown status '%(value)s'.", value=status))
+    return out, errors
+
+
+def _years(svc) -> list[int]:
+    totals = svc.totals.get(svc.store, svc.catalogue)
+    years = set()
+    for works in totals.works.values():
+        if "year" in works.columns:
+            years.update(int(y) for y in works["year"].dropna().unique())
+    return sorted(years)
+
+
+def _config(svc, lang, table, filters) -> dict:
+    return page_config(svc.catalogue, lang, table,
+                       features_url=url_for("pages.features", layer_id="LAYER").replace("LAYER.geojson", ""),
+                       detail_url=url_for("pages.work", layer_id="LAYER", work_id="ID"),
+                       district_url=url_for("pages.district", slug="SLUG"),
+                       filters={"year": filters.get("year"), "status": filters.get("status")},
+                       labels=_js_labels(), statuses=status_labels())
+
+
 @bp.get("/")
 def city():
+    return _cached_page(_city)
+
+
+def _city():
     svc = services()
-    totals = svc.totals.get(svc.store, svc.catalogue)
-    table = totals.table[totals.table["district"] == "city"]
-    return render_template("placeholder.html", rows=table.to_dict("records"))
+    lang = current_language()
+    if svc.store.is_empty():
+        return render_template("city.html", empty=True, errors=[]), 200
+    filters, errors = _filters(request.args, svc.catalogue)
+    totals = svc.totals.get(svc.store, svc.catalogue, Filters(year=filters["year"], status=filters["status"]))
+    layer = filters["layer"]
+    values = shading_values(totals.table, svc.catalogue, layer)
+    colour = "#1d3557" if layer == ALL else svc.catalogue.layers[layer].colour
+    shading_name = _("all networks, km") if layer == ALL else svc.catalogue.layers[layer].names.get(lang)
+    top = max(values.values(), default=0.0)
+    unit = "km" if layer == ALL else svc.catalogue.layers[layer].unit
+    top_text = f"{top:.1f} {_('km')}" if unit == "km" else f"{int(top)}"
+    shown = None if layer == ALL else (layer,)
+    m = city_map(svc.catalogue, svc.store.read_layer("districts"), values, colour, _options(svc, lang, shown),
+                 {"legend": _("Layers"), "districts": _("Districts"),
+                  "shading": _("District shading: %(what)s", what=shading_name), "top": top_text})
+    chart, chart_unit = bar_chart(totals.table, svc.catalogue, layer)
+    config = _config(svc, lang, totals.table, filters)
+    config["shading"] = layer
+    if layer == ALL:
+        for slug, v in values.items():
+            config["totals"].setdefault(slug, {})[ALL] = f"{v:.2f} {_('km')}"
+    return render_template("city.html", empty=False, errors=errors, map=map_parts(m), filters=filters,
+                           rows=km_table(totals.table, svc.catalogue), chart=chart, chart_unit=chart_unit,
+                           years=_years(svc), statuses=status_labels(), config=config), (400 if errors else 200)
+
+
+@bp.get("/districts/<slug>")
+def district(slug: str):
+    return _cached_page(lambda: _district(slug))
+
+
+def _district(slug: str):
+    svc = services()
+    lang = current_language()
+    cat = svc.catalogue
+    if slug not in cat.districts:
+        return render_template("district.html", missing=slug, district=None), 404
+    if svc.store.is_empty():
+        return render_template("city.html", empty=True, errors=[]), 200
+    filters, errors = _filters(request.args, cat)
+    totals = svc.totals.get(svc.store, cat, Filters(year=filters["year"], status=filters["status"]))
+    m = district_map(cat, svc.store.read_layer("districts"), slug, _options(svc, lang),
+                     {"districts": _("Districts")})
+    table = totals.table[totals.table["district"] == slug]
+    works = {}
+    for lid in cat.layers:
+        behind = totals.features_behind(lid, slug)
+        if len(behind) == 0:
+            continue
+        extra = totals.works[lid]
+        cols = [c for c in ("id", "start_date", "end_date", f"name_{lang}") if c in extra.columns]
+        behind = behind.merge(extra[cols], left_on="feature", right_on="id", how="left")
+        if f"name_{lang}" in behind.columns:
+            behind["name"] = behind[f"name_{lang}"].where(behind[f"name_{lang}"].notna(), behind["name"])
+        behind = behind.sort_values("length_m" if cat.layers[lid].unit == "km" else "area_m2", ascending=False)
+        top = behind.head(50).astype(object)
+        works[lid] = {"rows": top.where(top.notna(), None).to_dict("records"), "total": len(behind)}
+    return render_template("district.html", missing=None, district=cat.districts[slug], slug=slug,
+                           errors=errors, filters=filters, map=map_parts(m), works=works,
+                           rows=table.to_dict("records"), statuses=status_labels(), years=_years(svc),
+                           config=_config(svc, lang, totals.table, filters)), (400 if errors else 200)
+
+
+def _error(message: str, status: int):
+    return jsonify({"error": message}), status
+
+
+@bp.get("/map/features/<layer_id>.geojson")
+def features(layer_id: str):
+    """Works of one layer in the visible area (bbox=minlon,minlat,maxlon,maxlat; zoom; year; status; district)."""
+    svc = services()
+    if layer_id not in svc.catalogue.layers:
+        return _error(f"unknown layer '{layer_id}'; known layers: {', '.join(svc.catalogue.layers)}", 404)
+    try:
+        query = parse_query(request.args, svc.catalogue)
+    except MapRequestError as exc:
+        return _error(str(exc), 400)
+    lang = current_language()
+    responses = current_app.extensions.setdefault("geoworks_map_responses", ResponseCache())
+    body = responses.get((svc.store.version(), layer_id, query, lang),
+                         lambda: features_geojson(_prepared().get(svc.store, layer_id), query, layer_id, lang))
+    return Response(body, mimetype="application/geo+json")
+
+
+@bp.get("/map/works/<layer_id>/<work_id>.json")
+def work(layer_id: str, work_id: str):
+    """Every attribute of one work, for its popup."""
+    svc = services()
+    if layer_id not in svc.catalogue.layers:
+        return _error(f"unknown layer '{layer_id}'; known layers: {', '.join(svc.catalogue.layers)}", 404)
+    detail = _prepared().get(svc.store, layer_id).detail(work_id)
+    if detail is None:
+        return _error(f"no work '{work_id}' in layer '{layer_id}'", 404)
+    return jsonify(detail)

@@ -1,0 +1,234 @@
+"""Data behind the maps: features for the visible area at the zoom's simplification, work details.
+
+A layer is read once per data version into a :class:`PreparedLayer` (lon/lat,
+EPSG:4326, with an STRtree and each feature's extent) and kept in a small LRU
+cache; each request then picks the features intersecting the requested bbox,
+drops those smaller than a pixel at the zoom, keeps at most ``limit`` (largest
+first; the answer says how many were left out) and simplifies them to half a
+pixel. Simplification happens in degrees for display only; nothing is measured here.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoworks.catalogue import STATUSES, Catalogue
+from geoworks.storage import Store
+
+DEFAULT_LIMIT = 3000
+MAX_LIMIT = 20000
+DETAIL_COLUMNS = ("id", "name", "status", "start_date", "end_date", "year", "contractor", "district", "length_m",
+                  "area_m2")
+
+
+class MapRequestError(ValueError):
+    """A features request with a bad parameter; the message names it."""
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """What the map asks for: a lon/lat bbox, a Web-map zoom level and optional filters."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    zoom: int = 12
+    year: int | None = None
+    status: str | None = None
+    district: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+def parse_query(args, catalogue: Catalogue) -> FeatureQuery:
+    """A FeatureQuery from request arguments; MapRequestError naming the bad parameter."""
+    bbox = None
+    raw = (args.get("bbox") or "").strip()
+    if raw:
+        try:
+            bbox = tuple(float(v) for v in raw.split(","))
+        except ValueError:
+            raise MapRequestError(f"bbox '{raw}' is not four numbers minlon,minlat,maxlon,maxlat") from None
+        if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
+            raise MapRequestError(f"bbox '{raw}' is not four numbers minlon,minlat,maxlon,maxlat")
+        minx, miny, maxx, maxy = bbox
+        if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+            raise MapRequestError(f"bbox '{raw}' is outside longitude -180..180 / latitude -90..90")
+        if minx > maxx or miny > maxy:
+            raise MapRequestError(f"bbox '{raw}': min must not exceed max")
+    zoom = _int(args, "zoom", 12, 0, 22)
+    year = _int(args, "year", None, 1900, 2100)
+    status = (args.get("status") or "").strip() or None
+    if status is not None and status not in STATUSES:
+        raise MapRequestError(f"status '{status}' is not one of {', '.join(STATUSES)}")
+    district = (args.get("district") or "").strip() or None
+    if district is not None:
+        slug = catalogue.district_slug(district)
+        if slug is None:
+            raise MapRequestError(f"unknown district '{district}'; known: {', '.join(catalogue.districts)}")
+        district = slug
+    limit = _int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    return FeatureQuery(bbox, zoom, year, status, district, limit)
+
+
+def _int(args, name: str, default, low: int, high: int):
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise MapRequestError(f"{name} '{raw}' is not a whole number") from None
+    if not low <= value <= high:
+        raise MapRequestError(f"{name} {value} is outside {low}..{high}")
+    return value
+
+
+def pixel_degrees(zoom: int) -> float:
+    """Degrees of longitude per 256-px tile pixel at a Web-map zoom (display scale only)."""
+    return 360.0 / (256.0 * 2.0 ** zoom)
+
+
+class PreparedLayer:
+    """One layer's works in memory for fast bbox queries (lon/lat)."""
+
+    def __init__(self, works: pd.DataFrame, geoms: np.ndarray):
+        self.works = works.reset_index(drop=True)
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.tree = shapely.STRtree(self.geoms)
+        b = shapely.bounds(self.geoms)
+        self.size = np.nan_to_num(np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]), nan=0.0)
+        self.is_point = shapely.get_dimensions(self.geoms) == 0
+        self.ids = self.works["id"].astype(str).to_numpy(dtype=object) if len(self.works) else np.array([], object)
+        self.by_id = {v: i for i, v in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def select(self, q: FeatureQuery) -> tuple[np.ndarray, int]:
+        """Indices to draw (largest first, at most q.limit) and how many match in view before the limit."""
+        if q.bbox is None:
+            idx = np.arange(len(self.geoms))
+        else:
+            idx = np.sort(self.tree.query(shapely.box(*q.bbox), predicate="intersects"))
+        w = self.works
+        mask = np.ones(len(idx), dtype=bool)
+        if q.year is not None:
+            mask &= (pd.to_numeric(w["year"], errors="coerce").to_numpy()[idx] == q.year)
+        if q.status is not None:
+            mask &= (w["status"].astype(str).to_numpy()[idx] == q.status)
+        if q.district is not None:
+            mask &= (w["district"].astype(str).to_numpy()[idx] == q.district)
+        idx = idx[mask]
+        matched = len(idx)
+        # features smaller than a pixel at this zoom are invisible: drop them (points always kept)
+        visible = (self.size[idx] >= pixel_degrees(q.zoom) * 0.5) | self.is_point[idx]
+        idx = idx[visible]
+        if len(idx) > q.limit:
+            order = np.argsort(-self.size[idx], kind="stable")[: q.limit]
+            idx = np.sort(idx[order])
+        return idx, matched
+
+    def detail(self, work_id: str) -> dict | None:
+        """Every stored attribute of one work (JSON-ready), or None."""
+        i = self.by_id.get(str(work_id))
+        if i is None:
+            return None
+        row = self.works.iloc[i]
+        out = {}
+        for col in self.works.columns:
+            v = row[col]
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                out[col] = None
+            elif isinstance(v, (np.integer,)):
+                out[col] = int(v)
+            elif isinstance(v, (np.floating, float)):
+                out[col] = float(v)
+            else:
+                out[col] = str(v)
+        return out
+
+
+def features_geojson(prepared: PreparedLayer, q: FeatureQuery, layer_id: str, lang: str) -> str:
+    """A GeoJSON FeatureCollection (string) of the works to draw, with ``total`` in view and ``truncated``."""
+    idx, matched = prepared.select(q)
+    px = pixel_degrees(q.zoom)
+    geoms = prepared.geoms[idx]
+    if len(geoms):
+        geoms = shapely.simplify(geoms, px * 0.5, preserve_topology=False)
+        grid = max(10 ** math.floor(math.log10(px / 8)), 1e-7)
+        geoms = shapely.set_precision(geoms, grid, mode="pointwise")
+    texts = shapely.to_geojson(geoms) if len(geoms) else []
+    names = _names(prepared.works, lang)
+    parts = []
+    for i, text in zip(idx, texts):
+        if text is None or text == "null":
+            continue
+        props = json.dumps({"n": names[i]}, ensure_ascii=False)
+        parts.append(f'{{"type":"Feature","id":{json.dumps(str(prepared.ids[i]), ensure_ascii=False)},'
+                     f'"properties":{props},"geometry":{text}}}')
+    head = json.dumps({"type": "FeatureCollection", "layer": layer_id, "zoom": q.zoom, "total": int(matched),
+                       "returned": len(parts), "truncated": bool(len(idx) < matched)})
+    return head[:-1] + ',"features":[' + ",".join(parts) + "]}"
+
+
+def _names(works: pd.DataFrame, lang: str) -> np.ndarray:
+    if not len(works):
+        return np.array([], dtype=object)
+    base = works["name"] if "name" in works.columns else pd.Series([""] * len(works))
+    col = f"name_{lang}"
+    if col in works.columns:
+        base = works[col].where(works[col].notna() & (works[col].astype(str) != ""), base)
+    return base.fillna("").astype(str).to_numpy(dtype=object)
+
+
+class PreparedCache:
+    """PreparedLayer per (data version, layer), read once per change of the data (thread-safe LRU)."""
+
+    def __init__(self, size: int = 12):
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()
+        self.size = size
+
+    def get(self, store: Store, layer_id: str) -> PreparedLayer:
+        key = (store.version(), layer_id)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        gdf = store.read_layer(layer_id)
+        prepared = PreparedLayer(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), gdf.geometry.values)
+        with self._lock:
+            self._items[key] = prepared
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return prepared
+
+
+class ResponseCache:
+    """Finished features answers per (data version, layer, query, language), bounded by total bytes."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def get(self, key, make) -> str:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        body = make()
+        with self._lock:
+            if key not in self._items and len(body) <= self.max_bytes // 4:
+                self._items[key] = body
+                self.bytes += len(body)
+                while self.bytes > self.max_bytes and self._items:
+                    _, old = self._items.popitem(last=False)
+                    self.bytes -= len(old)
+        return body
