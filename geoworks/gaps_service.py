@@ -5,12 +5,12 @@ Reads lon/lat layers from a :class:`geoworks.storage.Store` and calls
 """
 from __future__ import annotations
 
-import threading
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from geoworks.cache import LRUCache
 from geoworks.gaps import (DEFAULT_MAX_ROUTES, DEFAULT_THRESHOLD_M, GapsInputError, GapsResult, check_threshold,
                            find_gaps)
 from geoworks.geodesy import WGS84
@@ -54,20 +54,10 @@ class GapsService:
     """Gaps over a store, cached per data version: distances per (network, targets), the road graph."""
 
     def __init__(self, max_entries: int = 16):
-        self._lock = threading.Lock()
-        self._cache: dict = {}
-        self.max_entries = max_entries
+        self._cache = LRUCache(max_entries)
 
     def _cached(self, key, make):
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = make()
-        with self._lock:
-            if len(self._cache) >= self.max_entries:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = value
-        return value
+        return self._cache.get(key, make)
 
     def road_graph(self, store, catalogue) -> RoadGraph:
         def make():

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from geoworks.cache import LRUCache
 from geoworks.catalogue import STATUSES, Catalogue
 from geoworks.storage import Store
 
@@ -187,48 +186,21 @@ def _names(works: pd.DataFrame, lang: str) -> np.ndarray:
 
 
 class PreparedCache:
-    """PreparedLayer per (data version, layer), read once per change of the data (thread-safe LRU)."""
+    """PreparedLayer per (data version, layer), read once per change of the data."""
 
     def __init__(self, size: int = 12):
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self.size = size
+        self._cache = LRUCache(size)
 
     def get(self, store: Store, layer_id: str) -> PreparedLayer:
-        key = (store.version(), layer_id)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        gdf = store.read_layer(layer_id)
-        prepared = PreparedLayer(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), gdf.geometry.values)
-        with self._lock:
-            self._items[key] = prepared
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return prepared
+        def read() -> PreparedLayer:
+            gdf = store.read_layer(layer_id)
+            return PreparedLayer(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), gdf.geometry.values)
+
+        return self._cache.get((store.version(), layer_id), read)
 
 
-class ResponseCache:
+class ResponseCache(LRUCache):
     """Finished features answers per (data version, layer, query, language), bounded by total bytes."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024):
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self.max_bytes = max_bytes
-        self.bytes = 0
-
-    def get(self, key, make) -> str:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        body = make()
-        with self._lock:
-            if key not in self._items and len(body) <= self.max_bytes // 4:
-                self._items[key] = body
-                self.bytes += len(body)
-                while self.bytes > self.max_bytes and self._items:
-                    _, old = self._items.popitem(last=False)
-                    self.bytes -= len(old)
-        return body
+        super().__init__(size=100_000, weigh=len, max_weight=max_bytes)

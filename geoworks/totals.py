@@ -8,12 +8,11 @@ field, e.g. streets lit). Point and polygon layers give ``count`` and
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
 
+from geoworks.cache import LRUCache
 from geoworks.catalogue import Catalogue
 from geoworks.measure import OUTSIDE, Measurement, measure
 from geoworks.storage import Store
@@ -93,22 +92,10 @@ def compute_totals(store: Store, catalogue: Catalogue, filters: Filters = Filter
 
 
 class TotalsCache:
-    """Totals computed once per data version and filter set (thread-safe, small LRU)."""
+    """Totals computed once per data version and filter set."""
 
     def __init__(self, size: int = 64):
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self.size = size
+        self._cache = LRUCache(size)
 
     def get(self, store: Store, catalogue: Catalogue, filters: Filters = Filters()) -> Totals:
-        key = (store.version(), filters)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        result = compute_totals(store, catalogue, filters)
-        with self._lock:
-            self._items[key] = result
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return result
+        return self._cache.get((store.version(), filters), lambda: compute_totals(store, catalogue, filters))

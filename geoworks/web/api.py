@@ -6,13 +6,12 @@ parameters answer 400 with ``{"code", "description", "parameter"}``.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, current_app, request, url_for
 
 from geoworks import exports
+from geoworks.cache import LRUCache
 from geoworks.i18n import current_language
 from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
 from geoworks.ogcapi import params as P
@@ -51,18 +50,7 @@ def _totals_filters() -> Filters:
 
 
 def _cached(key, make):
-    cache = current_app.extensions.setdefault(_CACHE, (threading.Lock(), OrderedDict()))
-    lock, items = cache
-    with lock:
-        if key in items:
-            items.move_to_end(key)
-            return items[key]
-    value = make()
-    with lock:
-        items[key] = value
-        while len(items) > _CACHE_SIZE:
-            items.popitem(last=False)
-    return value
+    return current_app.extensions.setdefault(_CACHE, LRUCache(_CACHE_SIZE)).get(key, make)
 
 
 @bp.get("/totals")

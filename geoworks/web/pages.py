@@ -6,7 +6,6 @@ for the map come from ``/map/features/<layer>.geojson`` for the visible area.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for, session
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from flask_babel import gettext as _
 from geoworks.catalogue import STATUSES
 from geoworks.i18n import current_language
 from geoworks.mapping import MapOptions, city_map, district_map, map_parts
+from geoworks.cache import LRUCache
 from geoworks.mapping_data import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
 from geoworks.mapping_view import ALL, bar_chart, km_table, page_config, shading_values
 from geoworks.totals import Filters
@@ -60,27 +60,6 @@ def _prepared() -> PreparedCache:
     return current_app.extensions.setdefault("geoworks_map", PreparedCache())
 
 
-class PageCache:
-    """Rendered pages per (data version, language, path with query), so a page is built once per change."""
-
-    def __init__(self, size: int = 128):
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self.size = size
-
-    def get(self, key, make):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-
 def _cached_page(make):
     """``make()`` -> (html, status), cached for this data version, language and request.
 
@@ -90,7 +69,7 @@ def _cached_page(make):
     _wait_for_warm_up()
     if session.get("user"):
         return make()
-    cache = current_app.extensions.setdefault("geoworks_pages", PageCache())
+    cache = current_app.extensions.setdefault("geoworks_pages", LRUCache(128))
     key = (services().store.version(), current_language(), request.full_path)
     return cache.get(key, make)
 
