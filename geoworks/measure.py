@@ -75,6 +75,18 @@ def _empty_parts() -> pd.DataFrame:
                          "geometry": pd.Series(dtype=object)})
 
 
+def _touching(geoms: np.ndarray, borders) -> np.ndarray:
+    """Which geometries touch or cross a border line (tested against the border's own segments)."""
+    parts = shapely.get_parts(borders)
+    pcoords, pidx = shapely.get_coordinates(parts, return_index=True)
+    same = pidx[1:] == pidx[:-1]
+    segments = shapely.linestrings(np.stack([pcoords[:-1][same], pcoords[1:][same]], axis=1))
+    touching = np.zeros(len(geoms), dtype=bool)
+    if len(segments):
+        touching[np.unique(STRtree(segments).query(geoms, predicate="intersects")[0])] = True
+    return touching
+
+
 def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, polys: np.ndarray) -> pd.DataFrame:
     """Split lon/lat geometries at district borders.
 
@@ -92,30 +104,36 @@ def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, po
     if len(polys) == 0:
         return pd.DataFrame({"feature": ids, "district": OUTSIDE, "geometry": geoms})
     shapely.prepare(polys)
-    borders = shapely.boundary(polys)
-    touching = np.zeros(len(geoms), dtype=bool)
-    hit = STRtree(borders).query(geoms, predicate="intersects")[0]
-    touching[np.unique(hit)] = True
+    touching = _touching(geoms, shapely.boundary(polys))
     frames = []
     # whole features: one representative point decides the district
     whole = np.flatnonzero(~touching)
     if len(whole):
         pts = shapely.point_on_surface(geoms[whole])
-        pairs = STRtree(polys).query(pts, predicate="intersects")
+        x, y = shapely.get_x(pts), shapely.get_y(pts)
         district = np.full(len(whole), OUTSIDE, dtype=object)
-        first = pd.Series(pairs[1]).groupby(pairs[0]).first()
-        district[first.index.to_numpy()] = slugs[first.to_numpy()]
+        for slug, poly in zip(slugs, polys):
+            free = district == OUTSIDE
+            district[free & shapely.contains_xy(poly, x, y)] = slug
         frames.append(pd.DataFrame({"feature": ids[whole], "district": district, "geometry": geoms[whole]}))
-    # features on a border: clip against each district, the rest is outside
+    # features on a border: clip against each district, near the feature only
     cut = np.flatnonzero(touching)
     if len(cut):
-        pairs = STRtree(polys).query(geoms[cut], predicate="intersects")
-        inside = shapely.intersection(geoms[cut][pairs[0]], polys[pairs[1]])
+        g = geoms[cut]
+        pairs = STRtree(polys).query(g, predicate="intersects")
+        b = shapely.bounds(g[pairs[0]])
+        pad = 1e-3
+        local = np.array([shapely.clip_by_rect(polys[k], x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+                          for k, (x0, y0, x1, y1) in zip(pairs[1], b)], dtype=object)
+        inside = shapely.intersection(g[pairs[0]], local)
         frames.append(pd.DataFrame({"feature": ids[cut][pairs[0]], "district": slugs[pairs[1]], "geometry": inside}))
+        # only features that cross the city's outer edge have a part outside every district
         city = shapely.union_all(polys)
-        shapely.prepare(city)
-        rest = shapely.difference(geoms[cut], city)
-        frames.append(pd.DataFrame({"feature": ids[cut], "district": OUTSIDE, "geometry": rest}))
+        leaving = np.flatnonzero(_touching(g, shapely.boundary(city)))
+        if len(leaving):
+            shapely.prepare(city)
+            rest = shapely.difference(g[leaving], city)
+            frames.append(pd.DataFrame({"feature": ids[cut][leaving], "district": OUTSIDE, "geometry": rest}))
     parts = pd.concat(frames, ignore_index=True)
     keep = ~shapely.is_empty(parts["geometry"].to_numpy())
     return parts[keep].reset_index(drop=True)

@@ -106,3 +106,20 @@ def test_polygons_get_area_and_points_are_counted():
     pts = measure(["p", "q", "r"], [shapely.Point(76.91, 43.25), shapely.Point(76.99, 43.25), shapely.Point(78, 43)],
                   *arrays(two_districts()), kind="point")
     assert pts.parts.set_index("feature")["district"].to_dict() == {"p": "a", "q": "b", "r": OUTSIDE}
+
+
+@pytest.mark.parametrize("lat0", [43.25, 60.17, -33.9, 0.0])
+def test_segment_lengths_agree_with_pyproj_geod(lat0):
+    from pyproj import Geod
+
+    from geoworks.geodesy import segment_lengths_m
+
+    g = Geod(ellps="WGS84")
+    rng = np.random.default_rng(3)
+    n = 5000
+    dist = np.concatenate([rng.uniform(0.5, 5000, n), rng.uniform(5000, 200_000, n)])
+    lon1 = rng.uniform(-179, 179, 2 * n)
+    lat1 = np.clip(lat0 + rng.uniform(-1, 1, 2 * n), -89, 89)
+    lon2, lat2, _ = g.fwd(lon1, lat1, rng.uniform(0, 360, 2 * n), dist)
+    got = segment_lengths_m(lon1, lat1, lon2, lat2)
+    assert np.abs(got / dist - 1).max() < 2e-7
