@@ -22,6 +22,7 @@ WGS84 = "EPSG:4326"
 UTM43N = "EPSG:32643"
 GEOD = Geod(ellps="WGS84")
 _LINE_TYPES = (1, 2)  # shapely GeometryType: LINESTRING, LINEARRING
+_CHUNK = 100_000  # geometries measured per pass
 
 
 class CRSProblem(ValueError):
@@ -96,6 +97,8 @@ def geodesic_lengths_m(geoms: Iterable | np.ndarray) -> np.ndarray:
     """
     arr = np.asarray(geoms, dtype=object)
     n = len(arr)
+    if n > _CHUNK:  # bounded memory: the per-segment arrays of one chunk at a time
+        return np.concatenate([geodesic_lengths_m(arr[i:i + _CHUNK]) for i in range(0, n, _CHUNK)])
     out = np.zeros(n, dtype=float)
     if n == 0:
         return out
