@@ -75,6 +75,18 @@ def _empty_parts() -> pd.DataFrame:
                          "geometry": pd.Series(dtype=object)})
 
 
+def _inner_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A point of each geometry: its first vertex for lines and points, a point inside for polygons."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    first = np.searchsorted(idx, np.arange(len(geoms)))
+    x, y = coords[first, 0], coords[first, 1]
+    areal = np.flatnonzero(shapely.get_dimensions(geoms) == 2)
+    if len(areal):
+        pts = shapely.point_on_surface(geoms[areal])
+        x[areal], y[areal] = shapely.get_x(pts), shapely.get_y(pts)
+    return x, y
+
+
 def _touching(geoms: np.ndarray, borders) -> np.ndarray:
     """Which geometries touch or cross a border line (tested against the border's own segments)."""
     parts = shapely.get_parts(borders)
@@ -109,8 +121,7 @@ def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, po
     # whole features: one representative point decides the district
     whole = np.flatnonzero(~touching)
     if len(whole):
-        pts = shapely.point_on_surface(geoms[whole])
-        x, y = shapely.get_x(pts), shapely.get_y(pts)
+        x, y = _inner_xy(geoms[whole])
         district = np.full(len(whole), OUTSIDE, dtype=object)
         for slug, poly in zip(slugs, polys):
             free = district == OUTSIDE
@@ -131,8 +142,9 @@ def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, po
         city = shapely.union_all(polys)
         leaving = np.flatnonzero(_touching(g, shapely.boundary(city)))
         if len(leaving):
-            shapely.prepare(city)
-            rest = shapely.difference(g[leaving], city)
+            lb = shapely.bounds(g[leaving])
+            near = [shapely.clip_by_rect(city, x0 - pad, y0 - pad, x1 + pad, y1 + pad) for x0, y0, x1, y1 in lb]
+            rest = shapely.difference(g[leaving], np.asarray(near, dtype=object))
             frames.append(pd.DataFrame({"feature": ids[cut][leaving], "district": OUTSIDE, "geometry": rest}))
     parts = pd.concat(frames, ignore_index=True)
     keep = ~shapely.is_empty(parts["geometry"].to_numpy())
