@@ -102,11 +102,15 @@ def geodesic_lengths_m(geoms: Iterable | np.ndarray) -> np.ndarray:
     out = np.zeros(n, dtype=float)
     if n == 0:
         return out
-    parts, owner = shapely.get_parts(arr, return_index=True)
-    if len(parts) == 0:
-        return out
-    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
-    parts, owner = parts[keep], owner[keep]
+    types = shapely.get_type_id(arr)
+    if np.isin(types, _LINE_TYPES).all():  # plain lines: no parts to unpack
+        parts, owner = arr, np.arange(n)
+    else:
+        parts, owner = shapely.get_parts(arr, return_index=True)
+        if len(parts) == 0:
+            return out
+        keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+        parts, owner = parts[keep], owner[keep]
     if len(parts) == 0:
         return out
     coords, pidx = shapely.get_coordinates(parts, return_index=True)
