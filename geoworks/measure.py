@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
-from geoworks.geodesy import geodesic_areas_m2, geodesic_lengths_m
+from geoworks.geodesy import geodesic_areas_m2, geodesic_lengths_m, segment_lengths_m
 
 OUTSIDE = "outside"
 TOLERANCE = 5e-6  # degrees (~0.4-0.55 m): lines closer than this run along the same stretch
@@ -25,9 +25,9 @@ MIN_OVERLAP_M = 2.0  # a shared stretch shorter than this is a crossing or a jun
 class Measurement:
     """The result of measuring one set of features against districts.
 
-    ``parts`` has one row per (feature, district) piece: ``feature`` (the
-    feature id), ``district`` (slug or "outside"), ``length_m`` and
-    ``area_m2``, ``geometry`` (the clipped piece, lon/lat).
+    ``parts`` has one row per (feature, district): ``feature`` (the feature
+    id), ``district`` (slug or "outside"), ``length_m`` and ``area_m2``; for
+    polygon and point layers also ``geometry`` (the clipped piece, lon/lat).
     ``overlaps`` lists pairs of features sharing a stretch: ``feature_a``,
     ``feature_b``, ``length_m``, ``geometry``.
     ``network_m`` is the per-district length with overlaps counted once.
@@ -87,16 +87,94 @@ def _inner_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _touching(geoms: np.ndarray, borders) -> np.ndarray:
-    """Which geometries touch or cross a border line (tested against the border's own segments)."""
+def _border_segments(borders) -> tuple[STRtree | None, np.ndarray, np.ndarray]:
+    """The border lines cut into two-point segments: (tree of them, start xy, end xy)."""
     parts = shapely.get_parts(borders)
     pcoords, pidx = shapely.get_coordinates(parts, return_index=True)
     same = pidx[1:] == pidx[:-1]
-    segments = shapely.linestrings(np.stack([pcoords[:-1][same], pcoords[1:][same]], axis=1))
+    a, b = pcoords[:-1][same], pcoords[1:][same]
+    if len(a) == 0:
+        return None, a, b
+    return STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b
+
+
+def _touching(geoms: np.ndarray, borders, tree: STRtree | None = None) -> np.ndarray:
+    """Which geometries touch or cross a border line (tested against the border's own segments)."""
+    if tree is None:
+        tree = _border_segments(borders)[0]
     touching = np.zeros(len(geoms), dtype=bool)
-    if len(segments):
-        touching[np.unique(STRtree(segments).query(geoms, predicate="intersects")[0])] = True
+    if tree is not None and len(geoms):
+        touching[np.unique(tree.query(geoms, predicate="intersects")[0])] = True
     return touching
+
+
+def _assign(slugs, polys, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The district holding each point (inside first, then on a border), else OUTSIDE."""
+    district = np.full(len(x), OUTSIDE, dtype=object)
+    for test in (shapely.contains_xy, shapely.intersects_xy):
+        for slug, poly in zip(slugs, polys):
+            free = district == OUTSIDE
+            if not free.any():
+                return district
+            district[free & test(poly, x, y)] = slug
+    return district
+
+
+def split_line_lengths(ids, geoms, slugs, polys) -> pd.DataFrame:
+    """Geodesic metres per (feature, district) of lon/lat lines, without building the pieces.
+
+    Lines that touch no border are measured whole. The others are cut at their exact
+    crossings with the border segments, and each sub-segment goes to the district that
+    holds its midpoint (a stretch running along a shared border goes to one district).
+    """
+    ids = np.asarray(ids, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    polys = np.asarray(polys, dtype=object)
+    slugs = np.asarray(slugs, dtype=object)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ids, geoms = ids[valid], geoms[valid]
+    cols = ["feature", "district", "length_m"]
+    if len(geoms) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "length_m" else object) for c in cols})
+    if len(polys) == 0:
+        return pd.DataFrame({"feature": ids, "district": OUTSIDE, "length_m": geodesic_lengths_m(geoms)})
+    shapely.prepare(polys)
+    tree, b0, b1 = _border_segments(shapely.boundary(polys))
+    touching = _touching(geoms, None, tree)
+    whole = np.flatnonzero(~touching)
+    x, y = _inner_xy(geoms[whole])
+    frames = [pd.DataFrame({"feature": ids[whole], "district": _assign(slugs, polys, x, y),
+                            "length_m": geodesic_lengths_m(geoms[whole])})]
+    cut = np.flatnonzero(touching)
+    if len(cut):
+        parts, owner = shapely.get_parts(geoms[cut], return_index=True)
+        keep = shapely.get_dimensions(parts) == 1
+        parts, owner = parts[keep], owner[keep]
+        coords, pidx = shapely.get_coordinates(parts, return_index=True)
+        same = pidx[1:] == pidx[:-1]
+        a, b = coords[:-1][same], coords[1:][same]
+        seg_owner = owner[pidx[:-1][same]]
+        si, bi = tree.query(shapely.linestrings(np.stack([a, b], axis=1)), predicate="intersects")
+        r, s_, qp = b[si] - a[si], b1[bi] - b0[bi], b0[bi] - a[si]
+        denom = r[:, 0] * s_[:, 1] - r[:, 1] * s_[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (qp[:, 0] * s_[:, 1] - qp[:, 1] * s_[:, 0]) / denom
+        ok = np.isfinite(t) & (t > 0) & (t < 1)
+        n = len(a)
+        seg = np.concatenate([np.arange(n), np.arange(n), si[ok]])
+        ts = np.concatenate([np.zeros(n), np.ones(n), t[ok]])
+        order = np.lexsort((ts, seg))
+        seg, ts = seg[order], ts[order]
+        nxt = (seg[1:] == seg[:-1]) & (ts[1:] > ts[:-1])
+        k, t0, t1 = seg[:-1][nxt], ts[:-1][nxt], ts[1:][nxt]
+        d = b[k] - a[k]
+        start, end = a[k] + d * t0[:, None], a[k] + d * t1[:, None]
+        mid = (start + end) / 2
+        frames.append(pd.DataFrame({
+            "feature": ids[cut][seg_owner[k]], "district": _assign(slugs, polys, mid[:, 0], mid[:, 1]),
+            "length_m": segment_lengths_m(start[:, 0], start[:, 1], end[:, 0], end[:, 1])}))
+    parts = pd.concat(frames, ignore_index=True)
+    return parts.groupby(["feature", "district"], sort=False, as_index=False)["length_m"].sum()
 
 
 def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, polys: np.ndarray) -> pd.DataFrame:
@@ -122,11 +200,8 @@ def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, po
     whole = np.flatnonzero(~touching)
     if len(whole):
         x, y = _inner_xy(geoms[whole])
-        district = np.full(len(whole), OUTSIDE, dtype=object)
-        for slug, poly in zip(slugs, polys):
-            free = district == OUTSIDE
-            district[free & shapely.contains_xy(poly, x, y)] = slug
-        frames.append(pd.DataFrame({"feature": ids[whole], "district": district, "geometry": geoms[whole]}))
+        frames.append(pd.DataFrame({"feature": ids[whole], "district": _assign(slugs, polys, x, y),
+                                    "geometry": geoms[whole]}))
     # features on a border: clip against each district, near the feature only
     cut = np.flatnonzero(touching)
     if len(cut):
@@ -237,14 +312,25 @@ def measure(ids, geoms, slugs, polys, kind: str = "line", overlaps: bool = True)
     and the list of overlaps (when ``overlaps``). Polygons get geodesic area
     per piece. Points are assigned whole.
     """
-    parts = split_by_districts(ids, geoms, slugs, polys)
-    pg = parts["geometry"].to_numpy()
-    parts["length_m"] = geodesic_lengths_m(pg) if kind == "line" else 0.0
-    parts["area_m2"] = geodesic_areas_m2(pg) if kind == "polygon" else 0.0
     if kind != "line":
+        parts = split_by_districts(ids, geoms, slugs, polys)
+        pg = parts["geometry"].to_numpy()
+        parts["length_m"] = 0.0
+        parts["area_m2"] = geodesic_areas_m2(pg) if kind == "polygon" else 0.0
         return Measurement(parts, find_overlaps([], []), {})
+    parts = split_line_lengths(ids, geoms, slugs, polys)
+    parts["area_m2"] = 0.0
     ov = find_overlaps(ids, geoms) if overlaps else find_overlaps([], [])
     network = parts.groupby("district")["length_m"].sum().to_dict() if len(parts) else {}
     if len(ov):
-        network = _network_by_district(parts, ov, ids, geoms)
+        # only the features linked by overlaps are cut into pieces and merged
+        involved = set(ov["feature_a"]) | set(ov["feature_b"])
+        mask = pd.Series(np.asarray(ids, dtype=object)).isin(involved).to_numpy()
+        inv_ids, inv_geoms = np.asarray(ids, dtype=object)[mask], np.asarray(geoms, dtype=object)[mask]
+        pieces = split_by_districts(inv_ids, inv_geoms, slugs, polys)
+        pieces["length_m"] = geodesic_lengths_m(pieces["geometry"].to_numpy())
+        merged = _network_by_district(pieces, ov, inv_ids, inv_geoms)
+        plain = parts[parts["feature"].isin(involved)].groupby("district")["length_m"].sum()
+        for district in set(merged) | set(plain.index):
+            network[district] = network.get(district, 0.0) - plain.get(district, 0.0) + merged.get(district, 0.0)
     return Measurement(parts, ov, network)

@@ -123,3 +123,21 @@ def test_segment_lengths_agree_with_pyproj_geod(lat0):
     lon2, lat2, _ = g.fwd(lon1, lat1, rng.uniform(0, 360, 2 * n), dist)
     got = segment_lengths_m(lon1, lat1, lon2, lat2)
     assert np.abs(got / dist - 1).max() < 2e-7
+
+
+def test_line_along_a_shared_border_counts_once():
+    south, north = (LON0, 43.22), (LON0, 43.28)
+    m = measure(["edge"], [LineString([south, north])], *arrays(two_districts()))
+    assert m.total_km * 1000 == pytest.approx(geod_length([south, north]), rel=1e-9)
+    assert len(m.parts) == 1
+
+
+def test_pieces_add_up_to_the_whole_line_on_a_zigzag():
+    pts = [(76.93 + 0.01 * (i % 2) + 0.002 * i, 43.21 + 0.005 * i) for i in range(8)]  # crosses 76.95 several times
+    line = LineString(pts)
+    m = measure(["z"], [line], *arrays(two_districts()))
+    assert set(m.parts["district"]) == {"a", "b"}
+    assert m.total_km * 1000 == pytest.approx(geod_length(pts), rel=1e-9)
+    clipped = shapely.intersection(line, two_districts().geometry.iloc[0])
+    a_ref = sum(geod_length(p.coords) for p in shapely.get_parts(clipped))
+    assert m.by_district().loc["a", "km"] * 1000 == pytest.approx(a_ref, rel=1e-7)
