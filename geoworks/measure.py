@@ -158,6 +158,13 @@ def _assign(slugs, polys, x: np.ndarray, y: np.ndarray, on_border: bool = True) 
     return names[code]  # code -1 picks the last name: OUTSIDE
 
 
+def _inputs(ids, geoms, slugs, polys) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Object arrays of the inputs, without missing or empty geometries (they measure nothing)."""
+    ids, geoms = np.asarray(ids, dtype=object), np.asarray(geoms, dtype=object)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return ids[valid], geoms[valid], np.asarray(slugs, dtype=object), np.asarray(polys, dtype=object)
+
+
 def split_line_lengths(ids, geoms, slugs, polys) -> pd.DataFrame:
     """Geodesic metres per (feature, district) of lon/lat lines, without building the pieces.
 
@@ -165,12 +172,7 @@ def split_line_lengths(ids, geoms, slugs, polys) -> pd.DataFrame:
     crossings with the border segments, and each sub-segment goes to the district that
     holds its midpoint (a stretch running along a shared border goes to one district).
     """
-    ids = np.asarray(ids, dtype=object)
-    geoms = np.asarray(geoms, dtype=object)
-    polys = np.asarray(polys, dtype=object)
-    slugs = np.asarray(slugs, dtype=object)
-    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    ids, geoms = ids[valid], geoms[valid]
+    ids, geoms, slugs, polys = _inputs(ids, geoms, slugs, polys)
     cols = ["feature", "district", "length_m"]
     if len(geoms) == 0:
         return pd.DataFrame({c: pd.Series(dtype=float if c == "length_m" else object) for c in cols})
@@ -221,12 +223,7 @@ def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, po
     Returns one row per piece: feature id, district slug (or "outside"),
     geometry. Geometries that touch no border are kept whole.
     """
-    ids = np.asarray(ids, dtype=object)
-    geoms = np.asarray(geoms, dtype=object)
-    polys = np.asarray(polys, dtype=object)
-    slugs = np.asarray(slugs, dtype=object)
-    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    ids, geoms = ids[valid], geoms[valid]
+    ids, geoms, slugs, polys = _inputs(ids, geoms, slugs, polys)
     if len(geoms) == 0:
         return _empty_parts()
     if len(polys) == 0:

@@ -190,13 +190,18 @@ def _feature(w: dict, catalogue) -> dict:
             "geometry": None if w["geometry"] is None else w["geometry"].__geo_interface__}
 
 
+def _run_query():
+    """The request's query answered: (result, street candidate or None); NearInputError on bad input."""
+    index = _index()
+    args, cand = _resolve(index)
+    return index.query(parse_query(services().catalogue, **args)), cand
+
+
 @bp.get("/api/near")
 def api():
     svc = services()
-    index = _index()
     try:
-        args, cand = _resolve(index)
-        result = index.query(parse_query(svc.catalogue, **args))
+        result, cand = _run_query()
     except NearInputError as exc:
         return jsonify({"error": str(exc), "code": exc.code}), 400
     q = result.query
@@ -212,10 +217,8 @@ def api():
 @bp.get("/near.atom")
 def atom():
     svc = services()
-    index = _index()
     try:
-        args, cand = _resolve(index)
-        result = index.query(parse_query(svc.catalogue, **args))
+        result, cand = _run_query()
     except NearInputError as exc:
         return Response(f"error: {_message(exc)}\n", status=400, mimetype="text/plain")
     lang = current_language()
