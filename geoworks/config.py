@@ -19,3 +19,13 @@ def load_config(overrides: Mapping | None = None) -> dict:
     cfg.update({k: v for k, v in os.environ.items() if k.startswith("GEOWORKS_")})
     cfg.update(overrides or {})
     return cfg
+
+
+def flag(config: Mapping, key: str, default: bool) -> bool:
+    """A yes/no setting: True, 1, "1", "true", "yes", "on" are yes; an unset key gives ``default``."""
+    value = config.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

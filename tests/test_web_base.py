@@ -20,3 +20,22 @@ def test_accept_language(app):
     c = app.test_client()
     html = c.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
     assert 'lang="en"' in html
+
+
+def test_warm_cache_flag_reads_words(demo_dir):
+    import time
+
+    from geoworks.config import flag
+    from geoworks.web import create_app
+
+    assert flag({"K": "0"}, "K", True) is False and flag({"K": "yes"}, "K", False) is True
+    assert flag({}, "K", True) is True and flag({"K": False}, "K", True) is False
+    app = create_app({"GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_WARM_CACHE": "1"})
+    thread = app.extensions["geoworks_map_warming"]
+    thread.join(60)
+    deadline = time.time() + 60
+    client = app.test_client()
+    assert client.get("/near?lat=43.25&lon=76.92&lang=en").status_code == 200
+    assert not thread.is_alive() and time.time() < deadline
+    off = create_app({"GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_WARM_CACHE": "0"})
+    assert "geoworks_map_warming" not in off.extensions

@@ -5,6 +5,7 @@ chosen street candidate (``pick=<name>|<district>``); ``q`` searches names.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -17,6 +18,7 @@ from geoworks.mapping_near import map_parts, near_map
 from geoworks.near import (DEFAULT_STATUSES, MAX_RADIUS_M, MIN_RADIUS_M, RADII_M, NearCache, NearIndex,
                            NearInputError, NearResult, larger_radius, parse_query)
 from geoworks.streets import Candidate, StreetIndex
+from geoworks.config import flag
 from geoworks.web import services
 
 bp = Blueprint("near", __name__)
@@ -31,6 +33,25 @@ class _NearState:
 
 def _state() -> _NearState:
     return current_app.extensions.setdefault("geoworks_near", _NearState(NearCache()))
+
+
+@bp.record_once
+def _warm_up(state) -> None:
+    """Build the near index in the background at start (GEOWORKS_WARM_CACHE, on unless TESTING);
+    a request arriving meanwhile waits for it inside NearCache."""
+    app = state.app
+    if not flag(app.config, "GEOWORKS_WARM_CACHE", not app.config.get("TESTING")):
+        return
+
+    def warm() -> None:
+        with app.app_context():
+            try:
+                if not services().store.is_empty():
+                    _index()
+            except Exception:  # the first request shows the error instead
+                app.logger.exception("building the near index failed")
+
+    threading.Thread(target=warm, name="geoworks-warm-near", daemon=True).start()
 
 
 def _index() -> NearIndex:

@@ -17,6 +17,7 @@ from geoworks.cache import LRUCache
 from geoworks.mapping_data import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
 from geoworks.mapping_view import ALL, bar_chart, km_table, page_config, shading_values
 from geoworks.totals import Filters
+from geoworks.config import flag
 from geoworks.web import services
 
 bp = Blueprint("pages", __name__)
@@ -27,7 +28,7 @@ def _warm_up(state) -> None:
     """Compute the city totals and read the layers in the background when the app starts,
     so the first visitor does not wait for them (GEOWORKS_WARM_CACHE, on unless TESTING)."""
     app = state.app
-    if not app.config.get("GEOWORKS_WARM_CACHE", not app.config.get("TESTING")):
+    if not flag(app.config, "GEOWORKS_WARM_CACHE", not app.config.get("TESTING")):
         return
 
     def warm() -> None:
