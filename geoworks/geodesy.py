@@ -150,11 +150,6 @@ def segment_lengths_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     return dist
 
 
-def geodesic_length_m(geom) -> float:
-    """Geodesic length in metres of one lon/lat geometry."""
-    return float(geodesic_lengths_m([geom])[0])
-
-
 def geodesic_areas_m2(geoms: Iterable | np.ndarray) -> np.ndarray:
     """Geodesic area in square metres (WGS84) of each lon/lat geometry; 0 for non-areal."""
     arr = np.asarray(geoms, dtype=object)

@@ -50,6 +50,14 @@ def current_language() -> str:
     return str(loc.language) if loc is not None and str(loc.language) in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def work_status_labels() -> dict[str, str]:
+    """The four work statuses in the current language (one place for every page)."""
+    from flask_babel import gettext as _
+
+    return {"planned": _("planned"), "in_progress": _("in progress"), "completed": _("completed"),
+            "cancelled": _("cancelled")}
+
+
 def select_language() -> str:
     lang = request.args.get("lang")
     if lang in LANGUAGES:

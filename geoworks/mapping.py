@@ -133,20 +133,31 @@ def legend_html(catalogue: Catalogue, layer_names: dict[str, str], title: str,
     return f'<strong>{escape(title)}</strong><ul>{items}</ul>{ramp}'
 
 
-def _base_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:
-    """A folium map fitted to lon/lat ``bounds`` with local assets and the configured tiles.
+def base_map(options: MapOptions, bounds: tuple[float, float, float, float] | None = None, *,
+             location: list[float] | None = None, zoom: int = 11, **kwargs) -> folium.Map:
+    """A folium map with the app's own Leaflet and the configured tiles (none for "", "none", "plain").
 
-    Vector layers draw on one canvas: thousands of works draw in a fraction of the time SVG takes.
+    Fitted to lon/lat ``bounds`` when given, else centred on ``location`` ([lat, lon]) at ``zoom``.
+    Every geoworks map starts here.
     """
-    minx, miny, maxx, maxy = bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None,
-                   control_scale=True, min_zoom=8, max_zoom=19, prefer_canvas=True)
+    if location is None and bounds is not None:
+        minx, miny, maxx, maxy = bounds
+        location = [(miny + maxy) / 2, (minx + maxx) / 2]
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, max_zoom=19, **kwargs)
     m.default_js, m.default_css = local_assets(options.asset_base)
     if (options.tiles or "").strip().lower() not in PLAIN_TILES:
         folium.TileLayer(tiles=options.tiles, attr=str(escape(options.tiles_attribution)), name="tiles",
                          control=False, max_zoom=19).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if bounds is not None:
+        minx, miny, maxx, maxy = bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _base_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:
+    """The city and district maps: vector layers draw on one canvas (thousands of works draw
+    in a fraction of the time SVG takes)."""
+    return base_map(options, bounds, min_zoom=8, prefer_canvas=True)
 
 
 def _works_groups(m: folium.Map, catalogue: Catalogue, options: MapOptions) -> dict[str, folium.FeatureGroup]:

@@ -11,6 +11,7 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
+from geoworks.mapping import MapOptions, base_map
 from geoworks.near import NearResult
 
 _DASH = {"planned": "6 6", "in_progress": None, "completed": None, "cancelled": "2 6"}
@@ -37,8 +38,8 @@ def _label(value) -> str:
     return str(escape("" if value is None or value != value else str(value)))
 
 
-def near_map(result: NearResult | None, catalogue: Catalogue, *, lang: str = "ru", labels: dict[str, str] | None = None,
-             leaflet_js: str, leaflet_css: str, tiles: str, attribution: str, focus: str | None = None,
+def near_map(result: NearResult | None, catalogue: Catalogue, options: MapOptions, *,
+             labels: dict[str, str] | None = None, focus: str | None = None,
              center: tuple[float, float] | None = None, max_works: int = 300) -> folium.Map:
     """A folium.Map of ``result`` (or of the city, to pick a place, when None).
 
@@ -54,11 +55,8 @@ def near_map(result: NearResult | None, catalogue: Catalogue, *, lang: str = "ru
         x0, y0, x1, y1 = catalogue.city.bbox
         location = list(center) if center else [(y0 + y1) / 2, (x0 + x1) / 2]
         zoom = 12
-    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True,
-                   width="100%", height="100%", prefer_canvas=False)
-    m.default_js = [("leaflet", leaflet_js)]
-    m.default_css = [("leaflet_css", leaflet_css)]
-    folium.TileLayer(tiles=tiles, attr=_label(attribution), name="OSM", max_zoom=19).add_to(m)
+    lang = options.lang
+    m = base_map(options, location=location, zoom=zoom, width="100%", height="100%")
     _ClickToSearch().add_to(m)
     if result is None:
         return m

@@ -15,7 +15,7 @@ import shapely
 from markupsafe import escape
 
 from geoworks.gaps import GapsResult
-from geoworks.mapping import PLAIN_TILES, MapOptions, local_assets
+from geoworks.mapping import MapOptions, base_map
 
 GAP_COLOUR = "#d62728"
 COVERED_COLOUR = "#2ca02c"
@@ -74,13 +74,7 @@ def plan_map(result: GapsResult, network: gpd.GeoDataFrame, network_colour: str,
     if bounds is None or not np.all(np.isfinite(bounds)):
         bounds = (76.75, 43.05, 77.15, 43.40)
     minx, miny, maxx, maxy = bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None,
-                   control_scale=True, max_zoom=19)
-    m.default_js, m.default_css = local_assets(options.asset_base)
-    if (options.tiles or "").strip().lower() not in PLAIN_TILES:
-        folium.TileLayer(tiles=options.tiles, attr=str(escape(options.tiles_attribution)), name="tiles",
-                         control=False, max_zoom=19).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m = base_map(options, bounds, zoom=12)
 
     area = shapely.box(minx - MARGIN, miny - MARGIN, maxx + MARGIN, maxy + MARGIN)
     net = np.asarray(network.geometry.values, dtype=object)

@@ -14,19 +14,14 @@ import shapely
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
+from geoworks.mapping import MapOptions, base_map
 
 OVERLAP_COLOUR = "#d62828"
 MAX_SHOWN = 5000  # overlapping stretches drawn at most (the table lists them all)
 
 
-def _assets(asset_base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    base = asset_base.rstrip("/")
-    return [("leaflet", f"{base}/leaflet/leaflet.js")], [("leaflet_css", f"{base}/leaflet/leaflet.css")]
-
-
 def overlaps_map(overlaps: gpd.GeoDataFrame, catalogue: Catalogue, districts: gpd.GeoDataFrame | None = None, *,
-                 lang: str = "en", tiles: str = "", tiles_attribution: str = "",
-                 asset_base: str = "/static/vendor", labels: dict[str, str] | None = None) -> folium.Map:
+                 options: MapOptions, labels: dict[str, str] | None = None) -> folium.Map:
     """Districts in outline and each overlapping stretch in red, with a tooltip naming the two works.
 
     ``labels``: translated 'districts', 'overlaps' and 'km' strings.
@@ -37,12 +32,8 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, catalogue: Catalogue, districts: gp
         bx = overlaps.geometry.total_bounds
         if all(v == v for v in bx):
             minx, miny, maxx, maxy = (float(v) for v in bx)
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None,
-                   control_scale=True, min_zoom=8, max_zoom=19)
-    m.default_js, m.default_css = _assets(asset_base)
-    if (tiles or "").strip().lower() not in ("", "none", "plain"):
-        folium.TileLayer(tiles=tiles, attr=str(escape(tiles_attribution)), name="tiles", control=False,
-                         max_zoom=19).add_to(m)
+    m = base_map(options, location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom=11, min_zoom=8)
+    lang = options.lang
     if districts is not None and len(districts):
         feats = []
         for slug, geom in zip(districts["slug"].astype(str), districts.geometry.values):

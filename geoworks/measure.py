@@ -296,22 +296,6 @@ def _lines_only(geom):
     return shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
 
 
-def network_length_m(geoms, tolerance: float = TOLERANCE) -> float:
-    """Geodesic length of lines with every shared stretch counted once.
-
-    Each line adds only what is not already within ``tolerance`` of the
-    lines before it (in the given order).
-    """
-    covered, pieces = None, []
-    for g in geoms:
-        if g is None or g.is_empty:
-            continue
-        pieces.append(g if covered is None else _lines_only(g.difference(covered)))
-        zone = shapely.buffer(g, tolerance, cap_style="flat")
-        covered = zone if covered is None else covered.union(zone)
-    return float(geodesic_lengths_m(pieces).sum()) if pieces else 0.0
-
-
 def _network_by_district(parts: pd.DataFrame, overlaps: pd.DataFrame, ids, geoms) -> dict[str, float]:
     """Per-district length with shared stretches counted once.
 

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoworks.catalogue import STATUSES, Layer
+from geoworks.catalogue import Layer
 from geoworks.measure import OUTSIDE, measure
 from geoworks.storage.base import WORK_COLUMNS
 
@@ -40,16 +40,12 @@ def districts_arrays(districts: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarra
     return districts["slug"].astype(str).to_numpy(dtype=object), np.asarray(districts.geometry.values, dtype=object)
 
 
-def layer_kind(layer: Layer) -> str:
-    return layer.geometry
-
-
 def annotate(works: gpd.GeoDataFrame, layer: Layer, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Fill the computed fields ``district``, ``length_m``, ``area_m2`` (lon/lat input)."""
     works = works.copy()
     slugs, polys = districts_arrays(districts)
     ids = np.arange(len(works))
-    m = measure(ids, np.asarray(works.geometry.values), slugs, polys, kind=layer_kind(layer), overlaps=False)
+    m = measure(ids, np.asarray(works.geometry.values), slugs, polys, kind=layer.geometry, overlaps=False)
     parts = m.parts
     length = parts.groupby("feature")["length_m"].sum()
     area = parts.groupby("feature")["area_m2"].sum()
@@ -76,9 +72,3 @@ def conform(works: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             works[col] = works[col].astype(object).where(works[col].notna(), None)
     extra = [c for c in works.columns if c not in WORK_COLUMNS and c != works.geometry.name]
     return works[list(WORK_COLUMNS) + extra + [works.geometry.name]]
-
-
-def check_statuses(works: gpd.GeoDataFrame) -> list[str]:
-    """Problems with the status column (values outside the four statuses)."""
-    bad = works.loc[~works["status"].isin(STATUSES), "status"]
-    return [f"feature {i}: status '{v}' is not one of {', '.join(STATUSES)}" for i, v in bad.items()]

@@ -1,7 +1,6 @@
 """Near-me page in a real browser: click on the map to search; a 360-px-wide phone screen."""
 from __future__ import annotations
 
-import pytest
 
 from conftest import screenshot
 

@@ -1,11 +1,9 @@
 """The map service: shading, the km table, the features endpoint, escaping, languages, local assets."""
 from __future__ import annotations
 
-import json
 import re
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely

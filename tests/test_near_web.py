@@ -176,3 +176,12 @@ def test_demo_page_and_api(client):
                         shapely.get_coordinates(g)[:, 0], shapely.get_coordinates(g)[:, 1])
     assert f["properties"]["distance_m"] <= min(dv) + 0.01
     assert client.get("/near?lat=43.25&lon=76.93&lang=kk").status_code == 200
+
+
+def test_plain_background_when_tiles_are_off(demo_dir):
+    from geoworks.web import create_app
+
+    app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_TILES": "none"})
+    html = app.test_client().get("/near?lat=43.25&lon=76.92").get_data(as_text=True)
+    assert "tile.openstreetmap.org" not in html and "{z}" not in html
+    assert "/static/vendor/leaflet/leaflet.js" in html

@@ -44,6 +44,23 @@ def services() -> Services:
     return current_app.extensions["geoworks"]
 
 
+def map_options(shown_layers: tuple[str, ...] | None = None):
+    """MapOptions for this request: configured tiles, the app's own assets, the request's language."""
+    from flask import url_for
+
+    from geoworks.i18n import current_language
+    from geoworks.mapping import MapOptions
+
+    cfg, svc, lang = current_app.config, services(), current_language()
+    meta = svc.meta()
+    return MapOptions(tiles=str(cfg.get("GEOWORKS_TILES") or ""),
+                      tiles_attribution=str(cfg.get("GEOWORKS_TILES_ATTRIBUTION") or ""),
+                      data_attribution=str(meta.get("attribution") or meta.get("source") or ""),
+                      asset_base=url_for("static", filename="vendor"), lang=lang,
+                      layer_names={lid: lyr.names.get(lang) for lid, lyr in svc.catalogue.layers.items()},
+                      shown_layers=shown_layers)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the geoworks app; ``test_config`` overrides config (e.g. GEOWORKS_DATA_DIR)."""
     app = Flask("geoworks", template_folder=str(resource_dir("templates")),

@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 
 from geoworks.catalogue import STATUSES
 from geoworks.feeds import atom_feed, batch_times, near_entries
-from geoworks.i18n import current_language
+from geoworks.i18n import current_language, work_status_labels
 from geoworks.mapping_near import map_parts, near_map
 from geoworks.near import (DEFAULT_STATUSES, MAX_RADIUS_M, MIN_RADIUS_M, RADII_M, NearCache, NearIndex,
                            NearInputError, NearResult, larger_radius, parse_query)
 from geoworks.streets import Candidate, StreetIndex
 from geoworks.config import flag
-from geoworks.web import services
+from geoworks.web import map_options, services
 
 bp = Blueprint("near", __name__)
 PAGE_LIMIT = 300
@@ -129,13 +129,8 @@ def _work_name(w, lang: str) -> str:
     return (kk or ru or "") if lang == "kk" else (ru or kk or "")
 
 
-def _status_names() -> dict[str, str]:
-    return {"planned": _("planned"), "in_progress": _("in progress"), "completed": _("completed"),
-            "cancelled": _("cancelled")}
-
-
 def _map_labels() -> dict[str, str]:
-    labels = {f"status_{k}": v for k, v in _status_names().items()}
+    labels = {f"status_{k}": v for k, v in work_status_labels().items()}
     labels.update({"Name": _("Name"), "Layer": _("Layer"), "Status": _("Status"), "Dates": _("Dates"),
                    "Contractor": _("Contractor"), "Distance": _("Distance"), "radius": _("Radius"),
                    "here": _("The chosen place")})
@@ -144,11 +139,7 @@ def _map_labels() -> dict[str, str]:
 
 def _map(result: NearResult | None, focus: str | None = None) -> dict[str, str]:
     svc = services()
-    m = near_map(result, svc.catalogue, lang=current_language(), labels=_map_labels(),
-                 leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
-                 leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
-                 tiles=current_app.config["GEOWORKS_TILES"],
-                 attribution=current_app.config["GEOWORKS_TILES_ATTRIBUTION"], focus=focus, max_works=PAGE_LIMIT)
+    m = near_map(result, svc.catalogue, map_options(), labels=_map_labels(), focus=focus, max_works=PAGE_LIMIT)
     return map_parts(m)
 
 
@@ -157,7 +148,7 @@ def page():
     svc = services()
     index = _index()
     text = (request.args.get("q") or "").strip()
-    ctx = {"q": text, "radii": RADII_M, "statuses": STATUSES, "status_names": _status_names(),
+    ctx = {"q": text, "radii": RADII_M, "statuses": STATUSES, "status_names": work_status_labels(),
            "default_statuses": DEFAULT_STATUSES, "chosen_layers": request.args.getlist("layer"),
            "chosen_statuses": request.args.getlist("status") or list(DEFAULT_STATUSES),
            "radius": request.args.get("radius") or "500", "date_from": request.args.get("from") or "",
@@ -243,7 +234,7 @@ def atom():
     except NearInputError as exc:
         return Response(f"error: {_message(exc)}\n", status=400, mimetype="text/plain")
     lang = current_language()
-    statuses = _status_names()
+    statuses = work_status_labels()
     q = result.query
 
     def describe(w):

@@ -11,14 +11,14 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask_babel import gettext as _
 
 from geoworks.catalogue import STATUSES
-from geoworks.i18n import current_language
-from geoworks.mapping import MapOptions, city_map, district_map, map_parts
+from geoworks.i18n import current_language, work_status_labels
+from geoworks.mapping import city_map, district_map, map_parts
 from geoworks.cache import LRUCache
 from geoworks.mapping_data import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
 from geoworks.mapping_view import ALL, bar_chart, km_table, page_config, shading_values
 from geoworks.totals import Filters
 from geoworks.config import flag
-from geoworks.web import services
+from geoworks.web import map_options, services
 
 bp = Blueprint("pages", __name__)
 
@@ -75,11 +75,6 @@ def _cached_page(make):
     return cache.get(key, make)
 
 
-def status_labels() -> dict[str, str]:
-    return {"planned": _("planned"), "in_progress": _("in progress"), "completed": _("completed"),
-            "cancelled": _("cancelled")}
-
-
 def _js_labels() -> dict[str, str]:
     return {"name": _("Name"), "layer": _("Layer"), "status": _("Status"), "start": _("Start"), "end": _("End"),
             "contractor": _("Contractor"), "length": _("Length"), "area": _("Area"), "district": _("District"),
@@ -88,17 +83,6 @@ def _js_labels() -> dict[str, str]:
                            layer="{layer}", shown="{shown}", total="{total}"),
             "loading": _("Loading works…"), "failed": _("Could not load the works of %(layer)s.", layer="{layer}"),
             "outside": _("outside every district"), "unknown": _("not given")}
-
-
-def _options(svc, lang: str, shown: tuple[str, ...] | None = None) -> MapOptions:
-    cfg = current_app.config
-    meta = svc.meta()
-    return MapOptions(tiles=str(cfg.get("GEOWORKS_TILES") or ""),
-                      tiles_attribution=str(cfg.get("GEOWORKS_TILES_ATTRIBUTION") or ""),
-                      data_attribution=str(meta.get("attribution") or meta.get("source") or ""),
-                      asset_base=url_for("static", filename="vendor"), lang=lang,
-                      layer_names={lid: lyr.names.get(lang) for lid, lyr in svc.catalogue.layers.items()},
-                      shown_layers=shown)
 
 
 def _filters(args, catalogue) -> tuple[dict, list[str]]:
@@ -139,7 +123,7 @@ def _config(svc, lang, table, filters) -> dict:
                        detail_url=url_for("pages.work", layer_id="LAYER", work_id="ID"),
                        district_url=url_for("pages.district", slug="SLUG"),
                        filters={"year": filters.get("year"), "status": filters.get("status")},
-                       labels=_js_labels(), statuses=status_labels())
+                       labels=_js_labels(), statuses=work_status_labels())
 
 
 @bp.get("/")
@@ -162,7 +146,7 @@ def _city():
     unit = "km" if layer == ALL else svc.catalogue.layers[layer].unit
     top_text = f"{top:.1f} {_('km')}" if unit == "km" else f"{int(top)}"
     shown = None if layer == ALL else (layer,)
-    m = city_map(svc.catalogue, svc.store.read_layer("districts"), values, colour, _options(svc, lang, shown),
+    m = city_map(svc.catalogue, svc.store.read_layer("districts"), values, colour, map_options(shown),
                  {"legend": _("Layers"), "districts": _("Districts"),
                   "shading": _("District shading: %(what)s", what=shading_name), "top": top_text})
     chart, chart_unit = bar_chart(totals.table, svc.catalogue, layer)
@@ -173,7 +157,7 @@ def _city():
             config["totals"].setdefault(slug, {})[ALL] = f"{v:.2f} {_('km')}"
     return render_template("city.html", empty=False, errors=errors, map=map_parts(m), filters=filters,
                            rows=km_table(totals.table, svc.catalogue), chart=chart, chart_unit=chart_unit,
-                           years=_years(svc), statuses=status_labels(), config=config), (400 if errors else 200)
+                           years=_years(svc), statuses=work_status_labels(), config=config), (400 if errors else 200)
 
 
 @bp.get("/districts/<slug>")
@@ -191,7 +175,7 @@ def _district(slug: str):
         return render_template("city.html", empty=True, errors=[]), 200
     filters, errors = _filters(request.args, cat)
     totals = svc.totals.get(svc.store, cat, Filters(year=filters["year"], status=filters["status"]))
-    m = district_map(cat, svc.store.read_layer("districts"), slug, _options(svc, lang),
+    m = district_map(cat, svc.store.read_layer("districts"), slug, map_options(),
                      {"districts": _("Districts")})
     table = totals.table[totals.table["district"] == slug]
     works = {}
@@ -209,7 +193,7 @@ def _district(slug: str):
         works[lid] = {"rows": top.where(top.notna(), None).to_dict("records"), "total": len(behind)}
     return render_template("district.html", missing=None, district=cat.districts[slug], slug=slug,
                            errors=errors, filters=filters, map=map_parts(m), works=works,
-                           rows=table.to_dict("records"), statuses=status_labels(), years=_years(svc),
+                           rows=table.to_dict("records"), statuses=work_status_labels(), years=_years(svc),
                            config=_config(svc, lang, totals.table, filters)), (400 if errors else 200)
 
 

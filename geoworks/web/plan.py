@@ -14,17 +14,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from geoworks.exports import export_filename, to_csv, to_geojson
 from geoworks.gaps import DEFAULT_THRESHOLD_M, MAX_THRESHOLD_M, GapsInputError, GapsResult
 from geoworks.gaps_service import (NETWORK_STATUSES, GapsService, network_choices, read_targets_file,
                                    target_choices)
-from geoworks.i18n import current_language
-from geoworks.mapping import MapOptions, map_parts
+from geoworks.mapping import map_parts
 from geoworks.mapping_plan import plan_map
-from geoworks.web import services
+from geoworks.web import map_options, services
 
 bp = Blueprint("plan", __name__)
 
@@ -141,11 +140,7 @@ def _render(p: dict, result: GapsResult | None, errors: list[str], status: int, 
            "max_threshold": MAX_THRESHOLD_M, "upload": upload, "labels": _labels(), "result": None}
     if result is not None:
         net = svc.store.read_layer(result.network, where={"status": list(NETWORK_STATUSES)})
-        cfg = current_app.config
-        options = MapOptions(tiles=cfg.get("GEOWORKS_TILES", MapOptions.tiles),
-                             tiles_attribution=cfg.get("GEOWORKS_TILES_ATTRIBUTION", MapOptions.tiles_attribution),
-                             asset_base=url_for("static", filename="vendor"), lang=current_language())
-        m = plan_map(result, net, cat.layer(result.network).colour, options, _labels())
+        m = plan_map(result, net, cat.layer(result.network).colour, map_options(), _labels())
         gaps = result.gaps.sort_values("distance_m", ascending=False, kind="stable")
         query = {k: v for k, v in (("network", result.network), ("targets", result.targets),
                                    ("threshold", f"{result.threshold_m:g}"), ("district", p["district"])) if v}

@@ -18,7 +18,7 @@ from geoworks.verify import (Check, VerifyError, check_tolerance, checks_frame, 
                              overlaps_table,
                              verify_claims, works_behind, year_totals)
 from geoworks.verify_export import to_csv, to_xlsx
-from geoworks.web import services
+from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
 
 # Claims are written by officials (and admins); CSRF is checked on every form post.
@@ -128,10 +128,7 @@ def page():
     params, errors = _params(svc)
     claims, checks = _verification(svc, params)
     overlaps = _overlaps(svc, params["year"])
-    m = overlaps_map(overlaps, svc.catalogue, svc.store.read_layer("districts"), lang=lang,
-                     tiles=str(current_app.config.get("GEOWORKS_TILES") or ""),
-                     tiles_attribution=str(current_app.config.get("GEOWORKS_TILES_ATTRIBUTION") or ""),
-                     asset_base=url_for("static", filename="vendor"),
+    m = overlaps_map(overlaps, svc.catalogue, svc.store.read_layer("districts"), options=map_options(),
                      labels={"districts": _("Districts"), "overlaps": _("Overlapping stretches"), "km": _("km")})
     summary = overlaps_summary(overlaps).to_dict("records")
     for s in summary:
