@@ -20,7 +20,7 @@ from shapely import LineString, Polygon
 from shapely.ops import substring
 
 from geoworks.catalogue import Catalogue
-from geoworks.geodesy import UTM43N, WGS84
+from geoworks.geodesy import UTM43N, WGS84, from_metric, to_metric
 from geoworks.storage import Store
 from geoworks.works import annotate, conform
 
@@ -137,7 +137,7 @@ class _Maker:
 
     def __init__(self, rng: np.random.Generator, districts: gpd.GeoDataFrame):
         self.rng = rng
-        metric = districts.to_crs(UTM43N)
+        metric = to_metric(districts)
         # keep generated works a little inside the outline, so none pokes out of the city
         self.city = shapely.union_all(metric.geometry.values).buffer(-5)
         self.inner = self.city.buffer(-150)
@@ -284,7 +284,7 @@ def build_demo(catalogue: Catalogue, seed: int = 2019) -> dict[str, gpd.GeoDataF
             tables["courtyards"].append({**maker.attrs("courtyards", year, status), "geometry": maker.courtyard()})
     out = {"districts": districts}
     for lid, rows in tables.items():
-        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM43N).to_crs(WGS84)
+        gdf = from_metric(gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM43N))
         gdf["batch_id"] = "demo"
         out[lid] = conform(annotate(gdf, catalogue.layer(lid), districts))
     return out

@@ -22,7 +22,8 @@ import pandas as pd
 import shapely
 
 from geoworks.catalogue import STATUSES, Catalogue
-from geoworks.geodesy import UTM43N, WGS84, distances_to_point_m, lonlat_to_metric, metric_tolerance_m, to_metric
+from geoworks.geodesy import (UTM43N, WGS84, distances_to_point_m, lonlat_to_metric, metric_tolerance_m, to_metric,
+                              to_wgs84)
 
 DEFAULT_RADIUS_M = 500
 MIN_RADIUS_M = 100
@@ -179,7 +180,7 @@ class NearIndex:
                 cols[c].append(gdf[c].astype(object).to_numpy(dtype=object) if c in gdf.columns
                                else np.full(n, None, dtype=object))
             cols["layer"].append(np.full(n, lid, dtype=object))
-            g = gdf.geometry.to_crs(WGS84) if gdf.crs is not None else gdf.geometry
+            g = to_wgs84(gdf, WGS84, what=f"layer {lid}").geometry
             geoms.append(np.asarray(g.to_numpy(), dtype=object))
         self.columns = {c: (np.concatenate(v) if v else np.zeros(0, dtype=object)) for c, v in cols.items()}
         for c, v in self.columns.items():  # missing values as None
