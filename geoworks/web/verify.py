@@ -118,6 +118,14 @@ def _overlaps(svc, year):
     return overlaps_table(year_totals(svc.store, svc.catalogue, year, svc.totals), svc.catalogue)
 
 
+def _summary(overlaps, catalogue: Catalogue, lang: str) -> list[dict]:
+    """Overlaps per layer (count, km), with the layer's name in ``lang``."""
+    rows = overlaps_summary(overlaps).to_dict("records")
+    for row in rows:
+        row["name"] = layers_label(catalogue, [row["layer"]], lang)
+    return rows
+
+
 @bp.get("/verify")
 def page():
     """Reported vs measured for one year, with overlaps per layer and their map."""
@@ -130,9 +138,7 @@ def page():
     overlaps = _overlaps(svc, params["year"])
     m = overlaps_map(overlaps, svc.catalogue, svc.store.read_layer("districts"), options=map_options(),
                      labels={"districts": _("Districts"), "overlaps": _("Overlapping stretches"), "km": _("km")})
-    summary = overlaps_summary(overlaps).to_dict("records")
-    for s in summary:
-        s["name"] = layers_label(svc.catalogue, [s["layer"]], lang)
+    summary = _summary(overlaps, svc.catalogue, lang)
     return render_template("verify.html", empty=False, errors=errors, params=params, rows=_rows(checks, svc.catalogue, lang),
                            summary=summary, overlaps=overlaps.drop(columns="geometry").head(500).to_dict("records"),
                            overlap_count=len(overlaps), map=map_parts(m), notes=_notes(svc, params),
@@ -148,9 +154,7 @@ def print_page():
         return render_template("verify.html", empty=True, errors=[], params={"years": []}), 200
     params, errors = _params(svc)
     _claims, checks = _verification(svc, params)
-    summary = overlaps_summary(_overlaps(svc, params["year"])).to_dict("records")
-    for s in summary:
-        s["name"] = layers_label(svc.catalogue, [s["layer"]], lang)
+    summary = _summary(_overlaps(svc, params["year"]), svc.catalogue, lang)
     return render_template("verify_print.html", errors=errors, params=params, rows=_rows(checks, svc.catalogue, lang),
                            summary=summary, notes=_notes(svc, params)), (400 if errors else 200)
 
