@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GEOWORKS_DATA_DIR ?= instance
 
-.PHONY: run test install install-dev bench clean
+.PHONY: run test test-clock install install-dev bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the suite again with the system clock a year ahead and a year back (libfaketime): it must not notice
+test-clock: install-dev
+	@command -v faketime >/dev/null || { echo "test-clock needs faketime (apt-get install faketime)"; exit 1; }
+	for shift in +365d -365d; do echo "clock $$shift"; faketime -f "$$shift" $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || exit 1; done
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

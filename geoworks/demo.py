@@ -19,6 +19,7 @@ import shapely
 from shapely import LineString, Polygon
 from shapely.ops import substring
 
+from geoworks import clock
 from geoworks.catalogue import Catalogue
 from geoworks.geodesy import UTM43N, WGS84, from_metric, to_metric
 from geoworks.storage import Store
@@ -301,7 +302,7 @@ def demo_claims() -> pd.DataFrame:
 def write_demo(store: Store, catalogue: Catalogue, seed: int = 2019) -> dict[str, int]:
     """Replace the store's content with the demo set in one transaction; feature counts per table."""
     tables = build_demo(catalogue, seed)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    now = clock.stamp()
     counts = {name: len(gdf) for name, gdf in tables.items()}
     with store.transaction() as tx:
         for name, gdf in tables.items():

@@ -23,6 +23,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geoworks import clock
+
 FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
@@ -36,7 +38,7 @@ _SAFE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def export_filename(what: str, filters: dict | None, ext: str, when: datetime | None = None) -> str:
     """``geoworks_<what>[_<filter values>]_<YYYYMMDDTHHMMZ>.<ext>``, ASCII-safe."""
-    when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    when = (when or clock.now()).astimezone(timezone.utc)
     bits = [what] + [f"{k}-{v}" for k, v in (filters or {}).items() if v not in (None, "")]
     stem = "_".join(_SAFE_RE.sub("-", str(b)).strip("-") for b in bits)
     return f"geoworks_{stem}_{when.strftime('%Y%m%dT%H%MZ')}.{ext}"

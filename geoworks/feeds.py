@@ -14,6 +14,8 @@ from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
+from geoworks import clock
+
 ATOM = "http://www.w3.org/2005/Atom"
 GEORSS = "http://www.georss.org/georss"
 ET.register_namespace("", ATOM)
@@ -77,7 +79,7 @@ def near_entries(works: Iterable[Mapping], *, describe: Callable[[Mapping], tupl
     ``describe(work) -> (title, summary, category)`` and ``link(work) -> URL`` come from
     the caller (they know the language and the app's URLs).
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     imported = imported or {}
     items = []
     for pos, w in enumerate(works):

@@ -10,6 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("GEOWORKS_SHARED", ROOT.parent / "shared"))
 SHARED_DATA = SHARED / "data"
 
+# One clock for the whole suite: everything that compares with "now" reads GEOWORKS_TODAY
+# (geoworks.clock), so the suite gives the same result on any day of the real calendar.
+TODAY = "2026-06-15"
+os.environ["GEOWORKS_TODAY"] = TODAY
+
 
 def shared_file(*parts: str) -> Path:
     """A file under ../shared; the test is skipped, with the reason, when it is absent."""
@@ -111,7 +116,10 @@ def browser():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        # the browser runs on the real clock even when the suite runs under libfaketime (make test-clock):
+        # what is checked there is the server's code, and chromium does not start under LD_PRELOAD=libfaketime
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
         yield b
         b.close()
 

@@ -44,6 +44,17 @@ def pixels(page, colour):
         return n; }""", colour)
 
 
+def wait_pixels(page, colour, ok, timeout_ms=5000):
+    """Poll the canvas until ``ok(pixel count)`` holds (Leaflet repaints on the next animation frame)."""
+    n = pixels(page, colour)
+    for _ in range(timeout_ms // 50):
+        if ok(n):
+            break
+        page.wait_for_timeout(50)
+        n = pixels(page, colour)
+    return n
+
+
 def only_layers(page, keep=()):
     """Switch every works layer off in the layer control except ``keep`` (labels)."""
     boxes = page.locator(".leaflet-control-layers-overlays label")
@@ -87,7 +98,7 @@ def test_city_map_draws_districts_and_lines(page, live_server):
     assert districts_drawn(page) == 8
     for layer in ("roads", "water", "gas", "courtyards"):
         assert drawn(page, layer) > 0, layer
-    assert pixels(page, "#555555") > 500  # the roads are painted
+    assert wait_pixels(page, "#555555", lambda n: n > 500) > 500  # the roads are painted
     assert page.locator(".leaflet-control-attribution").inner_text().count("OpenStreetMap contributors") == 1
     assert "demo" in page.locator(".leaflet-control-attribution").inner_text()
     assert page.locator("#demo-banner").is_visible()
@@ -100,13 +111,13 @@ def test_switching_a_layer_off_removes_its_lines(page, live_server):
     stub_tiles(page)
     open_map(page, live_server.url + "/?lang=en")
     assert drawn(page, "roads") == 143  # every demo road is in view at the city's zoom
-    painted = pixels(page, "#555555")
+    painted = wait_pixels(page, "#555555", lambda n: n > 500)
     overlay(page, "Roads").uncheck()
     assert drawn(page, "roads") == 0 and drawn(page, "water") > 0
-    assert pixels(page, "#555555") < painted / 20  # the grey road lines are gone from the canvas
+    assert wait_pixels(page, "#555555", lambda n: n < painted / 20) < painted / 20  # the grey lines are gone
     overlay(page, "Roads").check()
     page.wait_for_function("geoworks.drawn('roads') === 143")
-    assert pixels(page, "#555555") > painted / 2
+    assert wait_pixels(page, "#555555", lambda n: n > painted / 2) > painted / 2
     assert page.problems == []
 
 

@@ -48,7 +48,7 @@ def near_app(tmp_path_factory, catalogue):
         tx.write_layer("water", water)
         import pandas as pd
         tx.write_table("batches", pd.DataFrame([{"id": "t", "created": "2026-01-05T10:00:00+00:00"}]))
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path)})
+    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TODAY": "2026-06-15"})
 
 
 @pytest.fixture
@@ -139,8 +139,10 @@ def test_feed_parses_and_lists_entries(nc):
                                   "urn:geoworks:work:roads:e499"])
     updated = [e.updated_parsed for e in feed.entries]
     assert updated == sorted(updated, reverse=True)  # newest first
-    # e499 and w50 have started (2026-03 and 2026-01, after the batch import); n300 is planned for December
-    assert feed.entries[-1].id.endswith(":n300") or feed.entries[-1].updated == "2026-01-05T10:00:00Z"
+    # on the app's day (2026-06-15) e499 and w50 have started (2026-03 and 2026-01, after the batch import);
+    # n300 is planned for December, so its last known change is the import
+    assert [e.id.rsplit(":", 1)[1] for e in feed.entries] == ["e499", "w50", "n300"]
+    assert [e.updated for e in feed.entries] == ["2026-03-01T00:00:00Z", "2026-01-10T00:00:00Z", "2026-01-05T10:00:00Z"]
     for e in feed.entries:
         assert "/near?" in e.link and "focus=" in e.link
     assert "<script>" not in res.get_data(as_text=True)
@@ -149,6 +151,17 @@ def test_feed_parses_and_lists_entries(nc):
     assert [e.id for e in again.entries] == ids
     link = feed.entries[0].link.replace("http://localhost", "")
     assert nc.get(link).status_code == 200
+
+
+def test_feed_follows_the_apps_clock(near_app):
+    """The same store on a later day: n300 has started, so it moves to the top of the feed."""
+    from geoworks.web import create_app
+
+    later = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"],
+                        "GEOWORKS_TODAY": "2026-12-05"})
+    feed = feedparser.parse(later.test_client().get(f"/near.atom?lat={LAT}&lon={LON}&radius=500").data)
+    assert [(e.id.rsplit(":", 1)[1], e.updated) for e in feed.entries] == [
+        ("n300", "2026-12-01T00:00:00Z"), ("e499", "2026-03-01T00:00:00Z"), ("w50", "2026-01-10T00:00:00Z")]
 
 
 def test_feed_for_a_street_and_bad_input(nc):

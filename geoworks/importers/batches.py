@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geoworks import clock
 from geoworks.catalogue import Catalogue
 from geoworks.importers.prepare import CHUNK, Prepared, Progress, _noop
 from geoworks.storage import Store
@@ -33,7 +34,7 @@ class DuplicateImport(BatchError):
 
 
 def new_batch_id(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     return f"b{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
@@ -113,11 +114,11 @@ def _record(tx, row: dict) -> None:
 
 
 def commit(store: Store, catalogue: Catalogue, items: list[Prepared], user: str, file_label: str,
-           force: bool = False, progress: Progress = _noop) -> dict:
+           force: bool = False, progress: Progress = _noop, now: dt.datetime | None = None) -> dict:
     """Write ``items`` (one file's features, one or more layers) as ONE batch, in one transaction.
 
     Raises DuplicateImport when the same checksum was imported into the same layer, unless ``force``.
-    Returns the batch row.
+    Returns the batch row; ``now`` (default: :func:`geoworks.clock.now`) is its time.
     """
     bad = [p for p in items if not p.ok]
     if bad:
@@ -127,7 +128,7 @@ def commit(store: Store, catalogue: Catalogue, items: list[Prepared], user: str,
     checksum = items[0].checksum
     layers = [p.layer for p in items]
     total = sum(len(p.features) for p in items)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     batch_id = new_batch_id(now)
     with store.transaction() as tx:
         dup = find_duplicate(tx.read_table("batches"), checksum, layers)
@@ -168,7 +169,8 @@ def _replace_districts(tx, catalogue: Catalogue, districts: gpd.GeoDataFrame, pr
     tx.write_table("meta", pd.DataFrame({"key": list(rows), "value": list(rows.values())}))
 
 
-def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str) -> dict[str, int]:
+def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str,
+             now: dt.datetime | None = None) -> dict[str, int]:
     """Remove batch ``batch_id``'s features (and nothing else) in one transaction; features removed per layer."""
     with store.transaction() as tx:
         batches = tx.read_table("batches")
@@ -192,6 +194,6 @@ def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str) -> di
         if "rolled_back" not in batches.columns:
             batches["rolled_back"] = None
         batches["rolled_back"] = batches["rolled_back"].astype(object)
-        batches.loc[i, "rolled_back"] = f"{dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')} by {user}"
+        batches.loc[i, "rolled_back"] = f"{(now or clock.now()).isoformat(timespec='seconds')} by {user}"
         tx.write_table("batches", batches)
     return removed

@@ -8,11 +8,12 @@ built from pre-serialised features).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import numpy as np
 
+from geoworks import clock
 from geoworks.catalogue import Catalogue
 from geoworks.ogcapi.collections import DISTRICTS, CollectionIndex, collection_ids
 from geoworks.ogcapi.params import CRS84, Query
@@ -124,8 +125,9 @@ def query_string(q: Query, offset: int | None = None, fmt: str = "json", extra: 
     return urlencode(args)
 
 
-def items_page(base: str, index: CollectionIndex, q: Query, positions: np.ndarray) -> tuple[bytes, int, int]:
-    """The items page as GeoJSON (UTF-8 bytes), plus numberMatched and numberReturned."""
+def items_page(base: str, index: CollectionIndex, q: Query, positions: np.ndarray,
+               now: datetime | None = None) -> tuple[bytes, int, int]:
+    """The items page as GeoJSON (UTF-8 bytes), plus numberMatched and numberReturned; ``timeStamp`` is ``now``."""
     matched = len(positions)
     page = positions[q.offset:q.offset + q.limit]
     href = f"{base}/collections/{index.id}/items"
@@ -138,7 +140,7 @@ def items_page(base: str, index: CollectionIndex, q: Query, positions: np.ndarra
         links.append(_link(f"{href}?{query_string(q, q.offset + q.limit)}", "next", GEOJSON, "next page"))
     if q.offset > 0:
         links.append(_link(f"{href}?{query_string(q, max(0, q.offset - q.limit))}", "prev", GEOJSON, "previous page"))
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (now or clock.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
     feats = index.features_json
     tail = ('],"numberMatched":' + str(matched) + ',"numberReturned":' + str(len(page)) + ',"timeStamp":"' + stamp
             + '","links":' + json.dumps(links) + "}").encode("utf-8")

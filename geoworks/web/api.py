@@ -6,11 +6,10 @@ parameters answer 400 with ``{"code", "description", "parameter"}``.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from geoworks import exports
+from geoworks import clock, exports
 from geoworks.cache import LRUCache
 from geoworks.i18n import current_language
 from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
@@ -18,7 +17,12 @@ from geoworks.ogcapi import params as P
 from geoworks.ogcapi.totals import filters_dict, totals_frame, totals_records
 from geoworks.totals import Filters
 from geoworks.web import services
-from geoworks.web.ogc import get_index, handle_not_found, handle_param_error, open_and_versioned
+from geoworks.web.ogc import (
+    get_index,
+    handle_not_found,
+    handle_param_error,
+    open_and_versioned,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 bp.register_error_handler(ParamError, handle_param_error)
@@ -81,7 +85,7 @@ def totals():
 
         body = _cached((version, filters, lang, "json", request.host_url), make)
         return Response(body, mimetype="application/json")
-    when = datetime.now(timezone.utc)
+    when = clock.now(current_app.config)
     name = exports.export_filename("totals", filters_dict(filters), fmt, when)
     frame = totals_frame(records())
     if fmt == "csv":
@@ -110,7 +114,7 @@ def features(collection_id: str):
     index = get_index(collection_id)
     q = parse_query(request.args, svc.catalogue)
     gdf = index.records(index.select(q))
-    when = datetime.now(timezone.utc)
+    when = clock.now(current_app.config)
     what = dict(q.filters())
     if q.bbox is not None:
         what["bbox"] = "-".join(f"{v:.4f}" for v in (q.bbox.minx, q.bbox.miny, q.bbox.maxx, q.bbox.maxy))

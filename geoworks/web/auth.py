@@ -7,7 +7,6 @@ engineer and official (upload, rollback), admin (all, and manage users).
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import secrets
@@ -15,11 +14,24 @@ import sqlite3
 from pathlib import Path
 from typing import Mapping
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from geoworks import clock
 
 ROLES = ("resident", "engineer", "official", "admin")
 WRITERS = ("engineer", "official", "admin")
@@ -55,7 +67,7 @@ class UserStore:
             raise UserError(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
         if len(password or "") < 8:
             raise UserError("a password must have at least 8 characters")
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = clock.stamp()
         with self._db() as con:
             con.execute("INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
                         "password_hash = excluded.password_hash, role = excluded.role",

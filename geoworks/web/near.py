@@ -8,17 +8,36 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
+from geoworks import clock
 from geoworks.catalogue import STATUSES
+from geoworks.config import flag
 from geoworks.feeds import atom_feed, batch_times, near_entries
 from geoworks.i18n import current_language, work_status_labels
 from geoworks.mapping_near import map_parts, near_map
-from geoworks.near import (DEFAULT_STATUSES, MAX_RADIUS_M, MIN_RADIUS_M, RADII_M, NearCache, NearIndex,
-                           NearInputError, NearResult, larger_radius, parse_query)
+from geoworks.near import (
+    DEFAULT_STATUSES,
+    MAX_RADIUS_M,
+    MIN_RADIUS_M,
+    RADII_M,
+    NearCache,
+    NearIndex,
+    NearInputError,
+    NearResult,
+    larger_radius,
+    parse_query,
+)
 from geoworks.streets import Candidate, StreetIndex
-from geoworks.config import flag
 from geoworks.web import map_options, services
 
 bp = Blueprint("near", __name__)
@@ -249,7 +268,7 @@ def atom():
     def link(w):
         return url_for("near.page", _external=True, **_query_args(result, cand, focus=f"{w['layer']}:{w['id']}"))
 
-    entries = near_entries(result.records(), describe=describe, link=link,
+    entries = near_entries(result.records(), describe=describe, link=link, now=clock.now(current_app.config),
                            imported=batch_times(svc.store.read_table("batches")))
     where = (cand.name_ru if lang != "kk" and cand.name_ru else cand.name) if cand else f"{q.lat:.5f}, {q.lon:.5f}"
     area = f"pick={cand.key}" if cand else f"lat={q.lat:.5f},lon={q.lon:.5f}"

@@ -11,8 +11,16 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from geoworks import clock
 from geoworks.i18n import current_language
-from geoworks.ogcapi import DISTRICTS, IndexCache, NotFound, ParamError, collection_ids, parse_query
+from geoworks.ogcapi import (
+    DISTRICTS,
+    IndexCache,
+    NotFound,
+    ParamError,
+    collection_ids,
+    parse_query,
+)
 from geoworks.ogcapi import documents as docs
 from geoworks.ogcapi.openapi import openapi_document
 from geoworks.web import services
@@ -163,7 +171,7 @@ def items(collection_id: str):
     html = wants_html()
     q = parse_query(request.args, svc.catalogue)
     positions = index.select(q)
-    text, matched, returned = docs.items_page(base_url(), index, q, positions)
+    text, matched, returned = docs.items_page(base_url(), index, q, positions, clock.now(current_app.config))
     if html:
         page = json.loads(text)
         return render_template("ogc_items.html", collection_id=collection_id, page=page, q=q,

@@ -12,14 +12,30 @@ import shutil
 import threading
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.utils import secure_filename
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from geoworks.importers import BatchError, Options, commit, list_batches, prepare, rollback
+from geoworks import clock
+from geoworks.importers import (
+    BatchError,
+    Options,
+    commit,
+    list_batches,
+    prepare,
+    rollback,
+)
 from geoworks.importers.mapping import MappingError, parse_map_options
 from geoworks.web import services
 from geoworks.web.auth import WRITERS, EmptyForm, current_user, role_required
@@ -147,7 +163,7 @@ def _run_job(app, job: dict, token_dir: Path, data: dict, store, catalogue) -> N
             job.update(state="failed", error="; ".join(prepared.report.lines()[:5]) or "validation failed")
             return
         row = commit(store, catalogue, [prepared], data["user"], data["file"], force=bool(data.get("force")),
-                     progress=progress)
+                     progress=progress, now=clock.now(app.config))
         job.update(state="done", batch=row["id"], features=row["features"])
     except BatchError as exc:
         job.update(state="failed", error=str(exc))
@@ -224,7 +240,7 @@ def rollback_batch(batch_id: str):
         return jsonify(error="missing or wrong CSRF token"), 400
     svc = services()
     try:
-        removed = rollback(svc.store, svc.catalogue, batch_id, current_user()["name"])
+        removed = rollback(svc.store, svc.catalogue, batch_id, current_user()["name"], clock.now(current_app.config))
     except BatchError as exc:
         return jsonify(error=str(exc)), 404 if "no batch" in str(exc) else 409
     message = f"batch {batch_id} rolled back: " + ", ".join(f"{k} -{v}" for k, v in removed.items())

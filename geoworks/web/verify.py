@@ -4,19 +4,45 @@ Routes parse the request, call geoworks.claims / geoworks.verify / geoworks.mapp
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
+from geoworks import clock
 from geoworks.catalogue import Catalogue
-from geoworks.claims import (QUALIFIERS, Claim, ClaimError, claim_years, extract_claims, load_claims, make_claim,
-                             read_claims_csv, save_claims)
+from geoworks.claims import (
+    QUALIFIERS,
+    Claim,
+    ClaimError,
+    claim_years,
+    extract_claims,
+    load_claims,
+    make_claim,
+    read_claims_csv,
+    save_claims,
+)
 from geoworks.i18n import current_language
 from geoworks.mapping_verify import map_parts, overlaps_map
-from geoworks.verify import (Check, VerifyError, check_tolerance, checks_frame, empty_overlaps, overlaps_summary,
-                             overlaps_table,
-                             verify_claims, works_behind, year_totals)
+from geoworks.verify import (
+    Check,
+    VerifyError,
+    check_tolerance,
+    checks_frame,
+    empty_overlaps,
+    overlaps_summary,
+    overlaps_table,
+    verify_claims,
+    works_behind,
+    year_totals,
+)
 from geoworks.verify_export import to_csv, to_xlsx
 from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
@@ -99,7 +125,7 @@ def _rows(checks: list[Check], catalogue: Catalogue, lang: str) -> list[dict]:
 
 def _notes(svc, params: dict) -> dict[str, str]:
     meta = svc.meta()
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    return {"date": clock.now(current_app.config).strftime("%Y-%m-%d %H:%M UTC"),
             "year": str(params["year"]), "tolerance_pct": f"{params['tolerance']:g}",
             "data_source": str(meta.get("source") or svc.store.describe()),
             "measured": "network km (overlapping stretches counted once, geodesic WGS84) or count "
@@ -173,7 +199,7 @@ def export(fmt: str):
     _claims, checks = _verification(svc, params)
     table = checks_frame(checks)
     notes = _notes(svc, params)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%MZ")
+    stamp = clock.now(current_app.config).strftime("%Y%m%dT%H%MZ")
     name = f"geoworks_verification_{params['year']}_{stamp}.{fmt}"
     if fmt == "json":
         return jsonify({"notes": notes, "claims": table.astype(object).where(table.notna(), None).to_dict("records")})
