@@ -12,12 +12,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
-	$(BIN)/python -m geoworks.assets install
+	$(BIN)/python -m geoworks.web.assets install
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/python -m geoworks.assets install
+	$(BIN)/python -m geoworks.web.assets install
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -15,9 +15,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geoworks.gaps import find_gaps
+from geoworks.plan.gaps import find_gaps
 from geoworks.geodesy import UTM43N, WGS84, from_metric, project_xy, to_metric
-from geoworks.routing import RoadGraph
+from geoworks.plan.routing import RoadGraph
 
 X0, Y0 = 630_000.0, 4_790_000.0  # UTM 43N, central Almaty
 SPAN = 25_000.0

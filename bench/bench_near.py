@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geoworks.catalogue import default_catalogue  # noqa: E402
 from geoworks.demo import make_districts  # noqa: E402
 from geoworks.geodesy import UTM43N, WGS84, project_xy  # noqa: E402
-from geoworks.near import NearIndex, NearQuery  # noqa: E402
+from geoworks.near.index import NearIndex, NearQuery  # noqa: E402
 from geoworks.storage import open_store  # noqa: E402
 from geoworks.works import conform  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Benchmark: claim extraction and verification.
 
-  extract   geoworks.claims.extract_claims on report text of ~200 KB (the largest paste accepted),
+  extract   geoworks.verify.claims.extract_claims on report text of ~200 KB (the largest paste accepted),
             against a baseline of one plain regex pass finding the numbers in the same text
   verify    verify_claims on the demo 2019 claims, cold (measuring every layer of the year) and warm
             (TotalsCache hit), against the baseline of compute_totals alone for the same filter
@@ -37,11 +37,11 @@ def best(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     from geoworks.catalogue import default_catalogue
-    from geoworks.claims import MAX_TEXT, extract_claims, load_claims
+    from geoworks.verify.claims import MAX_TEXT, extract_claims, load_claims
     from geoworks.demo import write_demo
     from geoworks.storage import open_store
     from geoworks.totals import Filters, TotalsCache, compute_totals
-    from geoworks.verify import verify_claims
+    from geoworks.verify.checks import verify_claims
     from geoworks.web import create_app
 
     cat = default_catalogue()

@@ -168,7 +168,7 @@ def geodesic_distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.asarray(dist)
 
 
-# --- distances from a place to works (used by geoworks.near) --------------------------------
+# --- distances from a place to works (used by geoworks.near.index) --------------------------------
 
 @lru_cache(maxsize=16)
 def _transformer(src: str, dst: str) -> Transformer:

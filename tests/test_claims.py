@@ -1,8 +1,8 @@
 """Claims: extraction from report text (kk/ru/en), CSV import, storing."""
 import pytest
 
-from geoworks.claims import (ClaimError, extract_claims, load_claims, make_claim, read_claims_csv, save_claims)
-from geoworks.claims_text import parse_number, scan
+from geoworks.verify.claims import (ClaimError, extract_claims, load_claims, make_claim, read_claims_csv, save_claims)
+from geoworks.verify.text import parse_number, scan
 from tests.conftest import shared_file
 
 EXPECTED_2019 = {

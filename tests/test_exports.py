@@ -1,4 +1,4 @@
-"""geoworks.exports: files written from GeoDataFrames and read back."""
+"""geoworks.io.exports: files written from GeoDataFrames and read back."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
-from geoworks import exports
+from geoworks.io import exports
 from tests.api_helpers import roads
 
 

@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geometry_helpers import GEOD, LAT, offset, two_districts
-from geoworks.gaps import GapsInputError, check_threshold, district_summary, find_gaps, nearest_lines
-from geoworks.gaps_service import GapsService
+from geoworks.plan.gaps import GapsInputError, check_threshold, district_summary, find_gaps, nearest_lines
+from geoworks.plan.service import GapsService
 
 NET_LON = 76.945  # the network runs north-south along this meridian, inside district 'a'
 DISTANCES = (50.0, 150.0, 1000.0)

@@ -5,9 +5,9 @@ import numpy as np
 
 from conftest import shared_file
 from geometry_helpers import GEOD
-from geoworks.gaps import find_gaps
-from geoworks.gaps_service import read_targets_file
-from geoworks.routing import OK, RoadGraph
+from geoworks.plan.gaps import find_gaps
+from geoworks.plan.service import read_targets_file
+from geoworks.plan.routing import OK, RoadGraph
 
 
 def test_helsinki_street_lamps_to_pipelines_with_road_routes():

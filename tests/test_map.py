@@ -71,7 +71,7 @@ def features(client, **params):
 # --- pure functions ---------------------------------------------------------------------------
 
 def test_shade_ramps_from_white_to_the_layer_colour():
-    from geoworks.mapping import mix, shade
+    from geoworks.maps.city import mix, shade
 
     assert mix("#000000", 0) == "#ffffff" and mix("#000000", 1) == "#000000"
     fills = shade({"a": 0.0, "b": 5.0, "c": 10.0}, "#000000")
@@ -80,7 +80,7 @@ def test_shade_ramps_from_white_to_the_layer_colour():
 
 
 def test_table_and_shading_match_the_totals(demo_store, catalogue):
-    from geoworks.mapping_view import ALL, km_table, shading_values
+    from geoworks.maps.view import ALL, km_table, shading_values
     from geoworks.totals import compute_totals
 
     t = compute_totals(demo_store, catalogue).table
@@ -100,7 +100,7 @@ def test_table_and_shading_match_the_totals(demo_store, catalogue):
 
 
 def test_pixel_degrees_halves_per_zoom():
-    from geoworks.mapping_data import pixel_degrees
+    from geoworks.maps.features import pixel_degrees
 
     assert pixel_degrees(0) == pytest.approx(360 / 256)
     assert pixel_degrees(11) == pytest.approx(pixel_degrees(10) / 2)
@@ -285,7 +285,7 @@ def test_values_from_data_are_escaped_in_pages(nasty_app):
 def test_map_builders_return_folium_maps(demo_store, catalogue):
     import folium
 
-    from geoworks.mapping import MapOptions, city_map, district_map, map_parts
+    from geoworks.maps.city import MapOptions, city_map, district_map, map_parts
 
     districts = demo_store.read_layer("districts")
     opts = MapOptions(layer_names={k: v.names.en for k, v in catalogue.layers.items()})

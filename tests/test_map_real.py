@@ -10,7 +10,7 @@ from conftest import shared_file
 
 @pytest.fixture(scope="module")
 def real_app(tmp_path_factory, catalogue):
-    from geoworks.readers import read_vector
+    from geoworks.io.readers import read_vector
     from geoworks.storage import open_store
     from geoworks.web import create_app
     from geoworks.works import annotate, conform

@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from geometry_helpers import GEOD, LAT, LON0, offset
-from geoworks.near import NearIndex, NearInputError, NearQuery, find_near, larger_radius, parse_query
+from geoworks.near.index import NearIndex, NearInputError, NearQuery, find_near, larger_radius, parse_query
 
 LON, LATQ = LON0, LAT  # the resident's courtyard
 

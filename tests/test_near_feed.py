@@ -6,7 +6,7 @@ import datetime as dt
 import feedparser
 import shapely
 
-from geoworks.feeds import atom_feed, entry_id, near_entries, work_updated
+from geoworks.near.feeds import atom_feed, entry_id, near_entries, work_updated
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
 IMPORTED = {"b1": dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.timezone.utc)}

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from conftest import shared_file
-from geoworks.near import NearIndex
-from geoworks.streets import StreetIndex, match_score, name_keys
+from geoworks.near.index import NearIndex
+from geoworks.near.streets import StreetIndex, match_score, name_keys
 
 ABAI = ["Абая", "Абай даңғылы", "пр. Абая", "Abai", "Abay avenue", "проспект Абая", "АБАЯ!", "пр-т Абая"]
 

@@ -6,8 +6,8 @@ import pytest
 import shapely
 
 from geometry_helpers import GEOD, LAT, LON0, offset
-from geoworks.gaps import find_gaps
-from geoworks.routing import NO_ROAD_NEARBY, NO_ROAD_PATH, OK, RoadGraph
+from geoworks.plan.gaps import find_gaps
+from geoworks.plan.routing import NO_ROAD_NEARBY, NO_ROAD_PATH, OK, RoadGraph
 
 A = (LON0, LAT)
 B = offset(*A, 90, 300)

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoworks.claims import Claim, load_claims
+from geoworks.verify.claims import Claim, load_claims
 from geoworks.storage import open_store
-from geoworks.verify import (check_tolerance, checks_frame, judge, overlaps_summary, overlaps_table, verify_claims,
+from geoworks.verify.checks import (check_tolerance, checks_frame, judge, overlaps_summary, overlaps_table, verify_claims,
                              year_totals, VerifyError)
 from geoworks.works import annotate, conform
 from tests.geometry_helpers import LAT, geod_length, offset, two_districts
@@ -122,7 +122,7 @@ def test_exports_never_hold_formulas():
     from openpyxl import load_workbook
     import io
 
-    from geoworks.verify_export import to_csv, to_xlsx
+    from geoworks.verify.export import to_csv, to_xlsx
 
     table = pd.DataFrame({"quote": ["=HYPERLINK(\"http://x\")", "fine"], "claimed": [1.0, 2.0]})
     assert "'=HYPERLINK" in to_csv(table).decode("utf-8-sig")

@@ -4,7 +4,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from geoworks.claims import load_claims
+from geoworks.verify.claims import load_claims
 from geoworks.storage import open_store
 from tests.conftest import shared_file
 
@@ -33,7 +33,7 @@ def test_bad_parameters_are_400_not_500(client):
 
 
 def test_works_behind_a_figure(client, demo_store, catalogue):
-    from geoworks.verify import year_totals
+    from geoworks.verify.checks import year_totals
 
     res = client.get("/verify/claims/claim-2019-01/works?lang=en")
     html = res.get_data(as_text=True)

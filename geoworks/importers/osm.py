@@ -20,7 +20,7 @@ import pyogrio
 
 from geoworks.catalogue import Catalogue
 from geoworks.importers.districts import match_district
-from geoworks.importers.files import file_checksum
+from geoworks.io.sources import file_checksum
 from geoworks.importers.prepare import CHUNK, Prepared, Progress, _noop
 from geoworks.importers.validate import Options, Report, check_geometry
 from geoworks.resources import resource_dir

@@ -15,11 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoworks.adhoc import guess_name_field
+from geoworks.measure_files import guess_name_field
 from geoworks.catalogue import Catalogue
 from geoworks.importers.districts import match_district, slugify
-from geoworks.importers.files import Source, SourceError, clean_column, file_checksum, read_source
-from geoworks.importers.mapping import MappingError, resolve_mapping
+from geoworks.io.sources import Source, SourceError, clean_column, file_checksum, read_source
+from geoworks.importers.columns import MappingError, resolve_mapping
 from geoworks.importers.validate import Options, Report, check_geometry
 from geoworks.storage.base import DISTRICT_COLUMNS, WORK_COLUMNS
 from geoworks.works import annotate, conform, normalise_status

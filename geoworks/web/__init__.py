@@ -48,8 +48,8 @@ def map_options(shown_layers: tuple[str, ...] | None = None):
     """MapOptions for this request: configured tiles, the app's own assets, the request's language."""
     from flask import url_for
 
-    from geoworks.i18n import current_language
-    from geoworks.mapping import MapOptions
+    from geoworks.web.i18n import current_language
+    from geoworks.maps.city import MapOptions
 
     cfg, svc, lang = current_app.config, services(), current_language()
     meta = svc.meta()
@@ -67,7 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 static_folder=str(resource_dir("static")))
     app.config.update(load_config(test_config))
     app.extensions["geoworks"] = Services(open_store(app.config), default_catalogue(), TotalsCache())
-    from geoworks import i18n
+    from geoworks.web import i18n
 
     i18n.init_app(app)
 

@@ -1,6 +1,6 @@
 """The totals and export API: /api/totals (JSON, CSV, XLSX) and /api/features/<collection> (files).
 
-Thin layer over geoworks.totals, geoworks.ogcapi and geoworks.exports. Bad
+Thin layer over geoworks.totals, geoworks.ogcapi and geoworks.io.exports. Bad
 parameters answer 400 with ``{"code", "description", "parameter"}``.
 """
 from __future__ import annotations
@@ -9,9 +9,10 @@ import json
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from geoworks import clock, exports
+from geoworks import clock
+from geoworks.io import exports
 from geoworks.cache import LRUCache
-from geoworks.i18n import current_language
+from geoworks.web.i18n import current_language
 from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
 from geoworks.ogcapi import params as P
 from geoworks.ogcapi.totals import filters_dict, totals_frame, totals_records

@@ -22,10 +22,10 @@ from flask_babel import gettext as _
 from geoworks import clock
 from geoworks.catalogue import STATUSES
 from geoworks.config import flag
-from geoworks.feeds import atom_feed, batch_times, near_entries
-from geoworks.i18n import current_language, work_status_labels
-from geoworks.mapping_near import map_parts, near_map
-from geoworks.near import (
+from geoworks.near.feeds import atom_feed, batch_times, near_entries
+from geoworks.web.i18n import current_language, work_status_labels
+from geoworks.maps.near import map_parts, near_map
+from geoworks.near.index import (
     DEFAULT_STATUSES,
     MAX_RADIUS_M,
     MIN_RADIUS_M,
@@ -37,7 +37,7 @@ from geoworks.near import (
     larger_radius,
     parse_query,
 )
-from geoworks.streets import Candidate, StreetIndex
+from geoworks.near.streets import Candidate, StreetIndex
 from geoworks.web import map_options, services
 
 bp = Blueprint("near", __name__)

@@ -12,7 +12,7 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geoworks import clock
-from geoworks.i18n import current_language
+from geoworks.web.i18n import current_language
 from geoworks.ogcapi import (
     DISTRICTS,
     IndexCache,

@@ -1,6 +1,6 @@
 """HTML pages: the city map, the district maps, and the map's features endpoint.
 
-Routes only parse the request, call geoworks.mapping* and render; features
+Routes only parse the request, call geoworks.maps.city* and render; features
 for the map come from ``/map/features/<layer>.geojson`` for the visible area.
 """
 from __future__ import annotations
@@ -11,11 +11,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask_babel import gettext as _
 
 from geoworks.catalogue import STATUSES
-from geoworks.i18n import current_language, work_status_labels
-from geoworks.mapping import city_map, district_map, map_parts
+from geoworks.web.i18n import current_language, work_status_labels
+from geoworks.maps.city import city_map, district_map, map_parts
 from geoworks.cache import LRUCache
-from geoworks.mapping_data import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
-from geoworks.mapping_view import ALL, bar_chart, km_table, page_config, shading_values
+from geoworks.maps.features import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
+from geoworks.maps.view import ALL, bar_chart, km_table, page_config, shading_values
 from geoworks.totals import Filters
 from geoworks.config import flag
 from geoworks.web import map_options, services

@@ -1,6 +1,6 @@
 """The engineers' page: network gaps and extension estimates (/plan), its API and exports.
 
-Thin layer: parse the request, call :mod:`geoworks.gaps`, render or jsonify.
+Thin layer: parse the request, call :mod:`geoworks.plan.gaps`, render or jsonify.
 Bad input (unknown layer, empty target layer, threshold out of range, an
 unreadable upload) gets a 400 with a message; nothing is ever stored.
 """
@@ -17,12 +17,12 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
-from geoworks.exports import export_filename, to_csv, to_geojson
-from geoworks.gaps import DEFAULT_THRESHOLD_M, MAX_THRESHOLD_M, GapsInputError, GapsResult
-from geoworks.gaps_service import (NETWORK_STATUSES, GapsService, network_choices, read_targets_file,
+from geoworks.io.exports import export_filename, to_csv, to_geojson
+from geoworks.plan.gaps import DEFAULT_THRESHOLD_M, MAX_THRESHOLD_M, GapsInputError, GapsResult
+from geoworks.plan.service import (NETWORK_STATUSES, GapsService, network_choices, read_targets_file,
                                    target_choices)
-from geoworks.mapping import map_parts
-from geoworks.mapping_plan import plan_map
+from geoworks.maps.city import map_parts
+from geoworks.maps.plan import plan_map
 from geoworks.web import map_options, services
 
 bp = Blueprint("plan", __name__)

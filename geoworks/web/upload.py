@@ -36,7 +36,7 @@ from geoworks.importers import (
     prepare,
     rollback,
 )
-from geoworks.importers.mapping import MappingError, parse_map_options
+from geoworks.importers.columns import MappingError, parse_map_options
 from geoworks.web import services
 from geoworks.web.auth import WRITERS, EmptyForm, current_user, role_required
 

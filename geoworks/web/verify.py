@@ -1,6 +1,6 @@
 """Pages for officials: reported vs measured, a paste-a-report page, a claim form, exports, a printable page.
 
-Routes parse the request, call geoworks.claims / geoworks.verify / geoworks.mapping_verify and render.
+Routes parse the request, call geoworks.verify.claims / geoworks.verify.checks / geoworks.maps.verify and render.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from geoworks import clock
 from geoworks.catalogue import Catalogue
-from geoworks.claims import (
+from geoworks.verify.claims import (
     QUALIFIERS,
     Claim,
     ClaimError,
@@ -29,9 +29,9 @@ from geoworks.claims import (
     read_claims_csv,
     save_claims,
 )
-from geoworks.i18n import current_language
-from geoworks.mapping_verify import map_parts, overlaps_map
-from geoworks.verify import (
+from geoworks.web.i18n import current_language
+from geoworks.maps.verify import map_parts, overlaps_map
+from geoworks.verify.checks import (
     Check,
     VerifyError,
     check_tolerance,
@@ -43,7 +43,7 @@ from geoworks.verify import (
     works_behind,
     year_totals,
 )
-from geoworks.verify_export import to_csv, to_xlsx
+from geoworks.verify.export import to_csv, to_xlsx
 from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
 

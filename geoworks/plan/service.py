@@ -1,7 +1,7 @@
 """Network gaps over the store: which layers, which statuses, validation, caching per data version.
 
 Reads lon/lat layers from a :class:`geoworks.storage.Store` and calls
-:func:`geoworks.gaps.find_gaps`; distances in geodesic metres.
+:func:`geoworks.plan.gaps.find_gaps`; distances in geodesic metres.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import shapely
 
 from geoworks.cache import LRUCache
-from geoworks.gaps import (DEFAULT_MAX_ROUTES, DEFAULT_THRESHOLD_M, GapsInputError, GapsResult, check_threshold,
+from geoworks.plan.gaps import (DEFAULT_MAX_ROUTES, DEFAULT_THRESHOLD_M, GapsInputError, GapsResult, check_threshold,
                            find_gaps)
 from geoworks.geodesy import WGS84
-from geoworks.routing import RoadGraph
+from geoworks.plan.routing import RoadGraph
 
 NETWORK_STATUSES = ("completed",)  # the network that exists
 ROAD_STATUSES = ("completed", "in_progress")  # roads one can lay a pipe along
@@ -120,7 +120,7 @@ class GapsService:
 
 def read_targets_file(path, assume_crs: str | None = None) -> gpd.GeoDataFrame:
     """A target file (GeoJSON, GeoPackage, ...) in lon/lat; GapsInputError naming the problem."""
-    from geoworks.readers import InputError, read_vector
+    from geoworks.io.readers import InputError, read_vector
 
     try:
         gdf = read_vector(path, assume_crs, what="target file")

@@ -11,8 +11,8 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
-from geoworks.mapping import MapOptions, base_map
-from geoworks.near import NearResult
+from geoworks.maps.city import MapOptions, base_map
+from geoworks.near.index import NearResult
 
 _DASH = {"planned": "6 6", "in_progress": None, "completed": None, "cancelled": "2 6"}
 

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoworks.catalogue import Catalogue
-from geoworks.claims import Claim
+from geoworks.verify.claims import Claim
 from geoworks.storage import Store
 from geoworks.totals import CITY, Filters, Totals, TotalsCache, compute_totals
 

@@ -42,7 +42,7 @@ def _read_text(path: str) -> str:
 @click.option("--save", is_flag=True, help="Store the claims found in the claims table.")
 def claims_command(file: str, year: int | None, fmt: str, source: str, save: bool) -> None:
     """Find reported figures in report text FILE (kk/ru/en; '-' for stdin), or read a claims CSV (*.csv)."""
-    from geoworks.claims import ClaimError, extract_claims, read_claims_csv, save_claims
+    from geoworks.verify.claims import ClaimError, extract_claims, read_claims_csv, save_claims
 
     cat = default_catalogue()
     text = _read_text(file)
@@ -86,8 +86,8 @@ def claims_command(file: str, year: int | None, fmt: str, source: str, save: boo
 @click.option("--overlaps", "show_overlaps", is_flag=True, help="Also list overlapping stretches per layer.")
 def verify_command(year, district, tolerance, fmt, show_overlaps) -> None:
     """Reported vs measured: each stored claim with the measured value, the difference and a status."""
-    from geoworks.claims import load_claims
-    from geoworks.verify import (VerifyError, check_tolerance, checks_frame, overlaps_summary, overlaps_table,
+    from geoworks.verify.claims import load_claims
+    from geoworks.verify.checks import (VerifyError, check_tolerance, checks_frame, overlaps_summary, overlaps_table,
                                  verify_claims, year_totals)
 
     cfg = load_config()

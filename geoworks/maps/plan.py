@@ -14,8 +14,8 @@ import numpy as np
 import shapely
 from markupsafe import escape
 
-from geoworks.gaps import GapsResult
-from geoworks.mapping import MapOptions, base_map
+from geoworks.plan.gaps import GapsResult
+from geoworks.maps.city import MapOptions, base_map
 
 GAP_COLOUR = "#d62728"
 COVERED_COLOUR = "#2ca02c"

@@ -103,7 +103,7 @@ def totals(layer, district, year, status, show_features, fmt) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def measure(lines_file, districts_file, name_field, crs, fmt) -> None:
     """Measure a line file per district, storing nothing (GeoJSON, GeoPackage, Shapefile, GeoParquet)."""
-    from geoworks.adhoc import MeasureInputError, measure_files
+    from geoworks.measure_files import MeasureInputError, measure_files
 
     try:
         result = measure_files(lines_file, districts_file, name_field=name_field, assume_crs=crs)
@@ -156,7 +156,7 @@ def ensure_demo(seed: int) -> None:
 
 
 # Command modules of the other parts of geoworks register their commands on ``main``.
-COMMAND_MODULES = ("geoworks.cli_import", "geoworks.cli_verify", "geoworks.cli_plan")
+COMMAND_MODULES = ("geoworks.cli.imports", "geoworks.cli.verify", "geoworks.cli.plan")
 
 
 def _register_command_modules() -> None:

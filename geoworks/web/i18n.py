@@ -17,7 +17,7 @@ LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "ru"
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 COOKIE = "lang"
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def catalogue_dirs() -> list[Path]:

@@ -1,11 +1,11 @@
 """Front-end assets served by the app itself (no CDN at page load).
 
-``python -m geoworks.assets install`` fetches the pinned npm packages with
+``python -m geoworks.web.assets install`` fetches the pinned npm packages with
 ``npm pack`` (the npm registry), unpacks the files the pages need into
 ``static/vendor/`` and writes ``static/vendor/manifest.json``. Nothing of
 this is committed; ``make run`` / ``make test`` run it at set-up.
 
-Leaflet is all the maps need: the folium builders (geoworks.mapping.local_assets)
+Leaflet is all the maps need: the folium builders (geoworks.maps.city.local_assets)
 replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, awesome-markers,
 Font Awesome) with the local Leaflet only, since no map uses markers icons or
 Bootstrap widgets. A page never fetches anything from a CDN.
@@ -77,4 +77,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "install":
         print(f"front-end assets in {install(force='--force' in sys.argv)}")
     else:
-        print("usage: python -m geoworks.assets install [--force]")
+        print("usage: python -m geoworks.web.assets install [--force]")

@@ -5,7 +5,7 @@ import numpy as np
 import shapely
 
 from geoworks.measure import OUTSIDE, measure
-from geoworks.readers import InputError, read_vector
+from geoworks.io.readers import InputError, read_vector
 
 NAME_GUESSES = ("name", "name_en", "name:en", "name_ru", "name:ru", "name_kk", "name:kk",
                 "district", "slug", "NAME", "Name", "name_1", "title")

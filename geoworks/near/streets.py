@@ -160,7 +160,7 @@ class StreetIndex:
 
     @classmethod
     def from_near_index(cls, index) -> "StreetIndex":
-        """Built from a :class:`geoworks.near.NearIndex` (its attribute table and lon/lat geometries)."""
+        """Built from a :class:`geoworks.near.index.NearIndex` (its attribute table and lon/lat geometries)."""
         return cls(index.table, index.lonlat)
 
     def _place(self, positions: np.ndarray) -> tuple[float, float]:

@@ -81,8 +81,8 @@ def _commit(store, cat, items, label, force, bars):
 def import_cmd(file, layer, crs, source_layer, maps, name_field, strict, outside, force, dry_run) -> None:
     """Import FILE (GeoJSON, GeoPackage, Shapefile .shp/.zip, GeoParquet, CSV, KML) as one batch."""
     from geoworks.importers import Options, find_duplicate, prepare
-    from geoworks.importers.files import file_checksum
-    from geoworks.importers.mapping import MappingError, parse_map_options
+    from geoworks.io.sources import file_checksum
+    from geoworks.importers.columns import MappingError, parse_map_options
 
     cat = default_catalogue()
     if layer != "districts" and layer not in cat.layers:
@@ -126,7 +126,7 @@ def import_cmd(file, layer, crs, source_layer, maps, name_field, strict, outside
 def import_osm_cmd(file, mapping_file, outside, strict, force, dry_run) -> None:
     """Import an OpenStreetMap extract (.osm.pbf) into the layers its tags map to, as one batch."""
     from geoworks.importers import Options, find_duplicate, prepare_osm
-    from geoworks.importers.files import file_checksum
+    from geoworks.io.sources import file_checksum
 
     cat = default_catalogue()
     if not os.path.isfile(file):

@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from geoworks.gaps import DEFAULT_THRESHOLD_M, GapsInputError
-from geoworks.gaps_service import GapsService
+from geoworks.plan.gaps import DEFAULT_THRESHOLD_M, GapsInputError
+from geoworks.plan.service import GapsService
 
 FORMATS = click.Choice(["table", "csv", "json", "geojson"])
 
@@ -29,8 +29,8 @@ def gaps(network, targets, targets_file, threshold, district, no_routes, summary
     """Targets farther than THRESHOLD metres from a network, with extension estimates (geodesic metres)."""
     from geoworks.catalogue import default_catalogue
     from geoworks.config import load_config
-    from geoworks.exports import to_csv, to_geojson
-    from geoworks.gaps_service import read_targets_file
+    from geoworks.io.exports import to_csv, to_geojson
+    from geoworks.plan.service import read_targets_file
     from geoworks.storage import open_store
 
     cat = default_catalogue()

@@ -1,6 +1,6 @@
 """A folium map of the overlapping (duplicated) stretches that would inflate a total.
 
-Input is lon/lat (EPSG:4326): the overlaps table of :func:`geoworks.verify.overlaps_table`
+Input is lon/lat (EPSG:4326): the overlaps table of :func:`geoworks.verify.checks.overlaps_table`
 (layer, feature_a, feature_b, length_m, geometry) and the district polygons.
 Every label from data is escaped here before it reaches the map.
 """
@@ -14,7 +14,7 @@ import shapely
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
-from geoworks.mapping import MapOptions, base_map
+from geoworks.maps.city import MapOptions, base_map
 
 OVERLAP_COLOUR = "#d62828"
 MAX_SHOWN = 5000  # overlapping stretches drawn at most (the table lists them all)

@@ -19,7 +19,7 @@ from typing import Iterable
 import pandas as pd
 
 from geoworks.catalogue import Catalogue
-from geoworks.claims_text import detect_year, extract_mentions, parse_number, scan  # noqa: F401
+from geoworks.verify.text import detect_year, extract_mentions, parse_number, scan  # noqa: F401
 from geoworks.storage import Store
 
 COLUMNS = ["id", "year", "layers", "district", "value", "unit", "qualifier", "source", "quote"]

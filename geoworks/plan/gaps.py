@@ -6,7 +6,7 @@ and every distance reported is the geodesic distance in metres (WGS84)
 between the target's nearest point and the connection point on the
 network; for a polygon target that is the distance from the polygon (0 when
 the network crosses it). A target farther than the threshold is a gap.
-Extension estimates for the gaps come from :mod:`geoworks.routing`.
+Extension estimates for the gaps come from :mod:`geoworks.plan.routing`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from shapely import STRtree
 
 from geoworks.geodesy import WGS84, geodesic_distance_m, metric_crs_for, project_xy
 from geoworks.measure import OUTSIDE
-from geoworks.routing import NOT_ROUTED, RoadGraph
+from geoworks.plan.routing import NOT_ROUTED, RoadGraph
 
 DEFAULT_THRESHOLD_M = 100.0
 MIN_THRESHOLD_M = 0.0  # exclusive

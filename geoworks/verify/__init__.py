@@ -1,0 +1,1 @@
+"""Verification: claims (forms, CSV, report text), reported vs measured checks, their exports."""
