@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 import pandas as pd
 
 from geoworks.catalogue import STATUSES, CatalogueError, default_catalogue
-from geoworks.config import load_config
+from geoworks.config import load_config, number
 from geoworks.storage import open_store
 
 FORMATS = click.Choice(["table", "csv", "json"])
@@ -138,7 +137,7 @@ def serve(host: str, port: int, debug: bool) -> None:
     else:
         from waitress import serve as waitress_serve
 
-        waitress_serve(app, host=host, port=port, threads=int(os.environ.get("GEOWORKS_THREADS", "8")))
+        waitress_serve(app, host=host, port=port, threads=int(number(app.config, "GEOWORKS_THREADS")))
 
 
 @main.command("ensure-demo")

@@ -8,7 +8,7 @@ import sys
 import click
 
 from geoworks.catalogue import default_catalogue
-from geoworks.config import load_config
+from geoworks.config import load_config, setting
 from geoworks.storage import open_store
 
 PROGRESS_MIN = 5000  # features: show progress bars above this
@@ -20,7 +20,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _user() -> str:
-    return os.environ.get("GEOWORKS_USER") or getpass.getuser() or "cli"
+    return str(setting(load_config(), "GEOWORKS_USER") or getpass.getuser() or "cli")
 
 
 class _Bars:

@@ -9,7 +9,7 @@ import click
 import pandas as pd
 
 from geoworks.catalogue import default_catalogue
-from geoworks.config import load_config
+from geoworks.config import load_config, number
 from geoworks.storage import open_store
 
 
@@ -93,7 +93,7 @@ def verify_command(year, district, tolerance, fmt, show_overlaps) -> None:
     cfg = load_config()
     cat = default_catalogue()
     try:
-        tol = check_tolerance(cfg.get("GEOWORKS_TOLERANCE_PCT", 2.0) if tolerance is None else tolerance)
+        tol = check_tolerance(number(cfg, "GEOWORKS_TOLERANCE_PCT") if tolerance is None else tolerance)
     except VerifyError as exc:
         _fail(str(exc))
     store = open_store(cfg)

@@ -18,17 +18,12 @@ import pandas as pd
 import shapely
 
 from geoworks.cache import LRUCache
-from geoworks.catalogue import STATUSES, Catalogue
+from geoworks.catalogue import Catalogue
+from geoworks.params import parse_bbox, parse_district, parse_int, parse_status, parse_year
 from geoworks.storage import Store
 
 DEFAULT_LIMIT = 3000
 MAX_LIMIT = 20000
-DETAIL_COLUMNS = ("id", "name", "status", "start_date", "end_date", "year", "contractor", "district", "length_m",
-                  "area_m2")
-
-
-class MapRequestError(ValueError):
-    """A features request with a bad parameter; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -44,47 +39,12 @@ class FeatureQuery:
 
 
 def parse_query(args, catalogue: Catalogue) -> FeatureQuery:
-    """A FeatureQuery from request arguments; MapRequestError naming the bad parameter."""
-    bbox = None
-    raw = (args.get("bbox") or "").strip()
-    if raw:
-        try:
-            bbox = tuple(float(v) for v in raw.split(","))
-        except ValueError:
-            raise MapRequestError(f"bbox '{raw}' is not four numbers minlon,minlat,maxlon,maxlat") from None
-        if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
-            raise MapRequestError(f"bbox '{raw}' is not four numbers minlon,minlat,maxlon,maxlat")
-        minx, miny, maxx, maxy = bbox
-        if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-            raise MapRequestError(f"bbox '{raw}' is outside longitude -180..180 / latitude -90..90")
-        if minx > maxx or miny > maxy:
-            raise MapRequestError(f"bbox '{raw}': min must not exceed max")
-    zoom = _int(args, "zoom", 12, 0, 22)
-    year = _int(args, "year", None, 1900, 2100)
-    status = (args.get("status") or "").strip() or None
-    if status is not None and status not in STATUSES:
-        raise MapRequestError(f"status '{status}' is not one of {', '.join(STATUSES)}")
-    district = (args.get("district") or "").strip() or None
-    if district is not None:
-        slug = catalogue.district_slug(district)
-        if slug is None:
-            raise MapRequestError(f"unknown district '{district}'; known: {', '.join(catalogue.districts)}")
-        district = slug
-    limit = _int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    return FeatureQuery(bbox, zoom, year, status, district, limit)
-
-
-def _int(args, name: str, default, low: int, high: int):
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise MapRequestError(f"{name} '{raw}' is not a whole number") from None
-    if not low <= value <= high:
-        raise MapRequestError(f"{name} {value} is outside {low}..{high}")
-    return value
+    """A FeatureQuery from request arguments; ParamError naming the bad parameter."""
+    bbox = parse_bbox(args.get("bbox"), antimeridian=False)
+    return FeatureQuery(bbox.astuple() if bbox else None, int(parse_int(args.get("zoom"), "zoom", 12, 0, 22)),
+                        parse_year(args.get("year")), parse_status(args.get("status")),
+                        parse_district(args.get("district"), catalogue),
+                        int(parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)))
 
 
 def pixel_degrees(zoom: int) -> float:

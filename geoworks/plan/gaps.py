@@ -10,6 +10,8 @@ Extension estimates for the gaps come from :mod:`geoworks.plan.routing`.
 """
 from __future__ import annotations
 
+from geoworks.config import DEFAULTS
+
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -22,7 +24,7 @@ from geoworks.geodesy import WGS84, geodesic_distance_m, metric_crs_for, project
 from geoworks.measure import OUTSIDE
 from geoworks.plan.routing import NOT_ROUTED, RoadGraph
 
-DEFAULT_THRESHOLD_M = 100.0
+DEFAULT_THRESHOLD_M = float(DEFAULTS["GEOWORKS_GAP_THRESHOLD_M"])  # type: ignore[arg-type]
 MIN_THRESHOLD_M = 0.0  # exclusive
 MAX_THRESHOLD_M = 5000.0
 DEFAULT_MAX_ROUTES = 3000

@@ -6,21 +6,21 @@ backend ("gpkg") is the default; a backend registers itself in
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Mapping
 
+from geoworks.config import data_dir, setting
 from geoworks.storage.base import Store, StoreError, Transaction, WORK_COLUMNS, empty_works
 from geoworks.storage.gpkg import GeoPackageStore
 
 BACKENDS: dict[str, Callable[[Mapping], Store]] = {
-    "gpkg": lambda cfg: GeoPackageStore(Path(cfg.get("GEOWORKS_DATA_DIR") or "instance")),
+    "gpkg": lambda cfg: GeoPackageStore(data_dir(cfg)),
 }
 
 
 def open_store(config: Mapping | None = None) -> Store:
     """The store named by ``config['GEOWORKS_STORE']`` (default "gpkg")."""
     cfg = dict(config or {})
-    name = cfg.get("GEOWORKS_STORE") or "gpkg"
+    name = str(setting(cfg, "GEOWORKS_STORE"))
     try:
         factory = BACKENDS[name]
     except KeyError:

@@ -15,6 +15,8 @@ street names for lighting, features for courtyards). Status:
 """
 from __future__ import annotations
 
+from geoworks.config import DEFAULTS
+
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -26,7 +28,7 @@ from geoworks.storage import Store
 from geoworks.totals import CITY, Filters, Totals, TotalsCache, compute_totals
 
 STATUSES = ("confirmed", "over_reported", "under_reported", "not_measurable")
-DEFAULT_TOLERANCE_PCT = 2.0
+DEFAULT_TOLERANCE_PCT = float(DEFAULTS["GEOWORKS_TOLERANCE_PCT"])  # type: ignore[arg-type]
 ABOUT_PCT = 5.0
 COLUMNS = ["claim", "year", "layers", "district", "claimed", "unit", "qualifier", "measured", "feature_km",
            "difference", "percent", "status", "overlaps", "overlap_km", "works", "source", "quote"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 
 from geoworks.catalogue import Catalogue, default_catalogue
-from geoworks.config import load_config
+from geoworks.config import load_config, setting
 from geoworks.resources import resource_dir
 from geoworks.storage import Store, open_store
 from geoworks.totals import TotalsCache
@@ -53,8 +53,8 @@ def map_options(shown_layers: tuple[str, ...] | None = None):
 
     cfg, svc, lang = current_app.config, services(), current_language()
     meta = svc.meta()
-    return MapOptions(tiles=str(cfg.get("GEOWORKS_TILES") or ""),
-                      tiles_attribution=str(cfg.get("GEOWORKS_TILES_ATTRIBUTION") or ""),
+    return MapOptions(tiles=str(setting(cfg, "GEOWORKS_TILES") or ""),
+                      tiles_attribution=str(setting(cfg, "GEOWORKS_TILES_ATTRIBUTION") or ""),
                       data_attribution=str(meta.get("attribution") or meta.get("source") or ""),
                       asset_base=url_for("static", filename="vendor"), lang=lang,
                       layer_names={lid: lyr.names.get(lang) for lid, lyr in svc.catalogue.layers.items()},
@@ -75,7 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     def data_helpers():
         svc = services()
         return {"catalogue": svc.catalogue, "is_demo": svc.is_demo(),
-                "tiles_attribution": app.config.get("GEOWORKS_TILES_ATTRIBUTION"),
+                "tiles_attribution": setting(app.config, "GEOWORKS_TILES_ATTRIBUTION"),
                 "has_endpoint": lambda endpoint: endpoint in app.view_functions}
 
     for name in BLUEPRINTS:

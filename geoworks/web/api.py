@@ -14,7 +14,7 @@ from geoworks.io import exports
 from geoworks.cache import LRUCache
 from geoworks.web.i18n import current_language
 from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
-from geoworks.ogcapi import params as P
+from geoworks import params as P
 from geoworks.ogcapi.totals import filters_dict, totals_frame, totals_records
 from geoworks.totals import Filters
 from geoworks.web import services

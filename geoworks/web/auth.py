@@ -32,6 +32,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from geoworks import clock
+from geoworks.config import data_dir
 
 ROLES = ("resident", "engineer", "official", "admin")
 WRITERS = ("engineer", "official", "admin")
@@ -50,7 +51,7 @@ class UserStore:
 
     @classmethod
     def from_config(cls, config: Mapping) -> "UserStore":
-        return cls(Path(config.get("GEOWORKS_DATA_DIR") or "instance") / DB_NAME)
+        return cls(data_dir(config) / DB_NAME)
 
     def _db(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,7 @@ bp = Blueprint("auth", __name__)
 def _setup(state) -> None:
     app = state.app
     if not app.config.get("SECRET_KEY"):
-        key_file = Path(app.config.get("GEOWORKS_DATA_DIR") or "instance") / ".secret_key"
+        key_file = data_dir(app.config) / ".secret_key"
         try:
             key_file.parent.mkdir(parents=True, exist_ok=True)
             if not key_file.exists():

@@ -58,6 +58,28 @@ def work_status_labels() -> dict[str, str]:
             "cancelled": _("cancelled")}
 
 
+def param_message(exc) -> str:
+    """A :class:`geoworks.params.ParamError` in the current language (one place for every page)."""
+    from flask_babel import gettext as _
+
+    v = exc.params.get("value", "")
+    known = {
+        "year": lambda: _("Year '%(value)s' is not a year.", value=v),
+        "layer": lambda: _("Unknown layer '%(value)s'.", value=v),
+        "status": lambda: _("Unknown status '%(value)s'.", value=v),
+        "district": lambda: _("Unknown district '%(value)s'.", value=v),
+        "date": lambda: _("Dates must be given as YYYY-MM-DD, got %(value)s.", value=v),
+        "number": lambda: _("%(parameter)s: '%(value)s' is not a number.", parameter=exc.parameter, value=v),
+        "integer": lambda: _("%(parameter)s: '%(value)s' is not a whole number.", parameter=exc.parameter, value=v),
+        "range": lambda: _("%(parameter)s must be between %(lo)s and %(hi)s.", parameter=exc.parameter,
+                           lo=exc.params.get("lo"), hi=exc.params.get("hi")),
+        "too_long": lambda: _("%(parameter)s is longer than %(limit)s characters.", parameter=exc.parameter,
+                              limit=exc.params.get("limit")),
+    }
+    make = known.get(exc.code)
+    return make() if make else str(exc)
+
+
 def select_language() -> str:
     lang = request.args.get("lang")
     if lang in LANGUAGES:

@@ -10,12 +10,12 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for, session
 from flask_babel import gettext as _
 
-from geoworks.catalogue import STATUSES
-from geoworks.web.i18n import current_language, work_status_labels
+from geoworks.web.i18n import current_language, param_message, work_status_labels
 from geoworks.maps.city import city_map, district_map, map_parts
 from geoworks.cache import LRUCache
-from geoworks.maps.features import MapRequestError, PreparedCache, ResponseCache, features_geojson, parse_query
+from geoworks.maps.features import PreparedCache, ResponseCache, features_geojson, parse_query
 from geoworks.maps.view import ALL, bar_chart, km_table, page_config, shading_values
+from geoworks.params import ParamError, parse_layer, parse_status, parse_year
 from geoworks.totals import Filters
 from geoworks.config import flag
 from geoworks.web import map_options, services
@@ -89,22 +89,13 @@ def _filters(args, catalogue) -> tuple[dict, list[str]]:
     """Layer/year/status from the query string; invalid values are dropped and named in the errors."""
     errors, out = [], {"layer": ALL, "year": None, "status": None}
     layer = (args.get("layer") or ALL).strip()
-    if layer != ALL and layer not in catalogue.layers:
-        errors.append(_("Unknown layer '%(value)s'.", value=layer))
-    else:
-        out["layer"] = layer
-    year = (args.get("year") or "").strip()
-    if year:
-        if year.isdigit() and 1900 <= int(year) <= 2100:
-            out["year"] = int(year)
-        else:
-            errors.append(_("Year '%(value)s' is not a year.", value=year))
-    status = (args.get("status") or "").strip()
-    if status:
-        if status in STATUSES:
-            out["status"] = status
-        else:
-            errors.append(_("Unknown status '%(value)s'.", value=status))
+    parsers = (("layer", lambda: ALL if layer == ALL else parse_layer(layer, catalogue)),
+               ("year", lambda: parse_year(args.get("year"))), ("status", lambda: parse_status(args.get("status"))))
+    for key, parse in parsers:
+        try:
+            out[key] = parse()
+        except ParamError as exc:
+            errors.append(param_message(exc))
     return out, errors
 
 
@@ -209,7 +200,7 @@ def features(layer_id: str):
         return _error(f"unknown layer '{layer_id}'; known layers: {', '.join(svc.catalogue.layers)}", 404)
     try:
         query = parse_query(request.args, svc.catalogue)
-    except MapRequestError as exc:
+    except ParamError as exc:
         return _error(str(exc), 400)
     lang = current_language()
     responses = current_app.extensions.setdefault("geoworks_map_responses", ResponseCache())

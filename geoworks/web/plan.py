@@ -18,7 +18,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask_babel import gettext as _
 
 from geoworks.io.exports import export_filename, to_csv, to_geojson
-from geoworks.plan.gaps import DEFAULT_THRESHOLD_M, MAX_THRESHOLD_M, GapsInputError, GapsResult
+from geoworks.config import number
+from geoworks.plan.gaps import MAX_THRESHOLD_M, GapsInputError, GapsResult
 from geoworks.plan.service import (NETWORK_STATUSES, GapsService, network_choices, read_targets_file,
                                    target_choices)
 from geoworks.maps.city import map_parts
@@ -30,7 +31,6 @@ bp = Blueprint("plan", __name__)
 DEFAULT_NETWORK = "water"
 DEFAULT_TARGETS = "courtyards"
 UPLOAD_SUFFIXES = (".geojson", ".json")
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 EXPORTS = {"gaps", "extensions"}
 EXPORT_FORMATS = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
 GAP_COLUMNS = ["id", "name", "district", "distance_m", "line_id", "conn_lon", "conn_lat", "straight_m",
@@ -42,7 +42,7 @@ def _service() -> GapsService:
 
 
 def _params(args) -> dict:
-    default_t = current_app.config.get("GEOWORKS_GAP_THRESHOLD_M", DEFAULT_THRESHOLD_M)
+    default_t = f'{number(current_app.config, "GEOWORKS_GAP_THRESHOLD_M"):g}'
     return {"network": (args.get("network") or DEFAULT_NETWORK).strip(),
             "targets": (args.get("targets") or DEFAULT_TARGETS).strip(),
             "threshold": (args.get("threshold") or str(default_t)).strip(),
@@ -170,9 +170,10 @@ def upload():
     name = Path(f.filename).name
     if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
         return _render(p, None, [_("The target file must be GeoJSON (.geojson or .json): %(name)s", name=name)], 400)
-    data = f.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return _render(p, None, [_("The target file is larger than %(mb)d MB.", mb=MAX_UPLOAD_BYTES // 2**20)], 400)
+    limit = int(number(current_app.config, "GEOWORKS_MAX_PLAN_UPLOAD_MB") * 2**20)
+    data = f.read(limit + 1)
+    if len(data) > limit:
+        return _render(p, None, [_("The target file is larger than %(mb)d MB.", mb=limit // 2**20)], 400)
     svc = services()
     try:
         with tempfile.TemporaryDirectory(prefix="geoworks-plan-") as tmp:

@@ -28,6 +28,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import Optional
 
 from geoworks import clock
+from geoworks.config import data_dir, number
 from geoworks.importers import (
     BatchError,
     Options,
@@ -60,14 +61,11 @@ class CommitForm(FlaskForm):
 
 
 def _limit_mb() -> float:
-    try:
-        return float(current_app.config.get("GEOWORKS_MAX_UPLOAD_MB", 100))
-    except (TypeError, ValueError):
-        return 100.0
+    return number(current_app.config, "GEOWORKS_MAX_UPLOAD_MB")
 
 
 def _uploads() -> Path:
-    return Path(current_app.config.get("GEOWORKS_DATA_DIR") or "instance") / "uploads"
+    return data_dir(current_app.config) / "uploads"
 
 
 def _jobs() -> dict:

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from geoworks import clock
+from geoworks.config import number
 from geoworks.catalogue import Catalogue
 from geoworks.verify.claims import (
     QUALIFIERS,
@@ -63,7 +64,6 @@ def _csrf_problem() -> str | None:
     return None
 
 bp = Blueprint("verify", __name__)
-MAX_UPLOAD = 2 * 1024 * 1024
 
 
 def status_labels() -> dict[str, str]:
@@ -101,7 +101,7 @@ def _params(svc) -> tuple[dict, list[str]]:
             year = int(raw)
         else:
             errors.append(_("Year '%(value)s' is not a year.", value=raw))
-    default_tol = current_app.config.get("GEOWORKS_TOLERANCE_PCT", 2.0)
+    default_tol = number(current_app.config, "GEOWORKS_TOLERANCE_PCT")
     raw_tol = (request.args.get("tolerance") or "").strip().replace(",", ".")
     try:
         tolerance = check_tolerance(raw_tol if raw_tol else default_tol)
@@ -230,7 +230,7 @@ def works(claim_id: str):
         groups.append({"layer": lid, "name": layers_label(svc.catalogue, [lid], lang), "rows": rows,
                        "km": float(behind["length_m"].sum()) / 1000.0, "count": len(rows)})
     check = verify_claims(svc.store, svc.catalogue, [claim], check_tolerance(
-        current_app.config.get("GEOWORKS_TOLERANCE_PCT", 2.0)), svc.totals)[0]
+        number(current_app.config, "GEOWORKS_TOLERANCE_PCT")), svc.totals)[0]
     return render_template("verify_works.html", missing=None, claim=claim, groups=groups,
                            row=_rows([check], svc.catalogue, lang)[0])
 
@@ -258,10 +258,11 @@ def new_claim():
     elif request.method == "POST":
         if "file" in request.files and request.files["file"].filename:
             upload = request.files["file"]
-            data = upload.read(MAX_UPLOAD + 1)
+            limit = int(number(current_app.config, "GEOWORKS_MAX_CLAIMS_UPLOAD_MB") * 2**20)
+            data = upload.read(limit + 1)
             try:
-                if len(data) > MAX_UPLOAD:
-                    raise ClaimError(f"file: larger than {MAX_UPLOAD // 1024 // 1024} MB")
+                if len(data) > limit:
+                    raise ClaimError(f"file: larger than {limit / 2**20:g} MB")
                 claims = read_claims_csv(data, svc.catalogue)
                 saved = save_claims(svc.store, claims)
             except ClaimError as exc:
