@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from geoworks.web.auth import UserError, UserStore
+from geoworks.storage.users import UserError, UserStore
 
 PASSWORD = "correct horse battery"
 

@@ -285,7 +285,8 @@ def test_values_from_data_are_escaped_in_pages(nasty_app):
 def test_map_builders_return_folium_maps(demo_store, catalogue):
     import folium
 
-    from geoworks.maps.city import MapOptions, city_map, district_map, map_parts
+    from geoworks.maps.base import MapOptions, map_parts
+    from geoworks.maps.city import city_map, district_map
 
     districts = demo_store.read_layer("districts")
     opts = MapOptions(layer_names={k: v.names.en for k, v in catalogue.layers.items()})

@@ -95,7 +95,7 @@ class SignedIn:
 @pytest.fixture
 def writable_app(demo_copy):
     from geoworks.web import create_app
-    from geoworks.web.auth import UserStore
+    from geoworks.storage.users import UserStore
 
     users = UserStore(demo_copy / "users.sqlite")
     users.set_user("olga", PASSWORD, "official")

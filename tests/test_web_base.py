@@ -31,11 +31,11 @@ def test_warm_cache_flag_reads_words(demo_dir):
     assert flag({"K": "0"}, "K", True) is False and flag({"K": "yes"}, "K", False) is True
     assert flag({}, "K", True) is True and flag({"K": False}, "K", True) is False
     app = create_app({"GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_WARM_CACHE": "1"})
-    thread = app.extensions["geoworks_map_warming"]
+    thread = app.extensions["geoworks"].warming["map"]
     thread.join(60)
     deadline = time.time() + 60
     client = app.test_client()
     assert client.get("/near?lat=43.25&lon=76.92&lang=en").status_code == 200
     assert not thread.is_alive() and time.time() < deadline
     off = create_app({"GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_WARM_CACHE": "0"})
-    assert "geoworks_map_warming" not in off.extensions
+    assert "map" not in off.extensions["geoworks"].warming

@@ -187,7 +187,7 @@ def user_group() -> None:
 @click.option("--password", envvar="GEOWORKS_NEW_PASSWORD", help="Password (default: asked; or $GEOWORKS_NEW_PASSWORD).")
 def user_add(name, role, password) -> None:
     """Create or update user NAME with ROLE."""
-    from geoworks.web.auth import UserError, UserStore
+    from geoworks.storage.users import UserError, UserStore
 
     if not password:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -201,7 +201,7 @@ def user_add(name, role, password) -> None:
 @user_group.command("list")
 def user_list() -> None:
     """List users and roles."""
-    from geoworks.web.auth import UserStore
+    from geoworks.storage.users import UserStore
 
     for u in UserStore.from_config(load_config()).list_users():
         click.echo(f"{u['name']:20s} {u['role']:10s} {u['created']}")
@@ -210,7 +210,7 @@ def user_list() -> None:
 @user_group.command("remove")
 @click.argument("name")
 def user_remove(name) -> None:
-    from geoworks.web.auth import UserError, UserStore
+    from geoworks.storage.users import UserError, UserStore
 
     try:
         UserStore.from_config(load_config()).remove_user(name)

@@ -11,7 +11,7 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
-from geoworks.maps.city import MapOptions, base_map
+from geoworks.maps.base import MapOptions, base_map
 from geoworks.near.index import NearResult
 
 _DASH = {"planned": "6 6", "in_progress": None, "completed": None, "cancelled": "2 6"}
@@ -100,12 +100,3 @@ def near_map(result: NearResult | None, catalogue: Catalogue, options: MapOption
             popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False),
         ).add_to(m)
     return m
-
-
-def map_parts(m: folium.Map) -> dict[str, str]:
-    """The map's <head> links, its <div> and its <script>, to embed in a page template."""
-    root = m.get_root()
-    root.render()
-    return {"header": root.header.render(), "html": root.html.render(), "script": "<script>\n" + root.script.render() + "\n</script>",
-            "name": m.get_name()}
-

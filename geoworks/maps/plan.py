@@ -15,7 +15,7 @@ import shapely
 from markupsafe import escape
 
 from geoworks.plan.gaps import GapsResult
-from geoworks.maps.city import MapOptions, base_map
+from geoworks.maps.base import MapOptions, base_map
 
 GAP_COLOUR = "#d62728"
 COVERED_COLOUR = "#2ca02c"

@@ -6,7 +6,6 @@ Every label from data is escaped here before it reaches the map.
 """
 from __future__ import annotations
 
-import json
 
 import folium
 import geopandas as gpd
@@ -14,7 +13,7 @@ import shapely
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
-from geoworks.maps.city import MapOptions, base_map
+from geoworks.maps.base import MapOptions, base_map
 
 OVERLAP_COLOUR = "#d62828"
 MAX_SHOWN = 5000  # overlapping stretches drawn at most (the table lists them all)
@@ -61,18 +60,3 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, catalogue: Catalogue, districts: gp
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
-
-
-def map_parts(m: folium.Map) -> dict[str, str]:
-    """The rendered map for embedding in a page: header (links, styles), html (the div), script."""
-    root = m.get_root()
-    root.render()
-    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}
-
-
-def overlaps_geojson(overlaps: gpd.GeoDataFrame) -> str:
-    """The overlaps as a GeoJSON string (lon/lat)."""
-    feats = [{"type": "Feature", "properties": {"layer": str(r.layer), "feature_a": str(r.feature_a),
-                                                "feature_b": str(r.feature_b), "length_m": round(float(r.length_m), 2)},
-              "geometry": shapely.geometry.mapping(r.geometry)} for r in overlaps.itertuples(index=False)]
-    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)

@@ -199,3 +199,20 @@ class StreetIndex:
                 lon, lat = self._place(pos)
                 return Candidate(key, gname, name_ru, gdistrict, len(pos), layers, lon, lat, 1.0)
         return None
+
+
+class StreetCache:
+    """The street index of the current near index (rebuilt when the near index changes)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._entry: tuple[int, StreetIndex] | None = None
+
+    def get(self, index) -> StreetIndex:
+        """The :class:`StreetIndex` of ``index`` (a :class:`geoworks.near.index.NearIndex`)."""
+        with self._lock:
+            if self._entry is None or self._entry[0] != id(index):
+                self._entry = (id(index), StreetIndex.from_near_index(index))
+            return self._entry[1]

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from geoworks import clock
 from geoworks.io import exports
-from geoworks.cache import LRUCache
 from geoworks.web.i18n import current_language
 from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
 from geoworks import params as P
@@ -29,8 +28,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 bp.register_error_handler(ParamError, handle_param_error)
 bp.register_error_handler(NotFound, handle_not_found)
 bp.after_request(open_and_versioned)
-_CACHE = "geoworks.api.totals"
-_CACHE_SIZE = 128
 
 
 def _fmt(allowed: tuple[str, ...], default: str) -> str:
@@ -55,7 +52,7 @@ def _totals_filters() -> Filters:
 
 
 def _cached(key, make):
-    return current_app.extensions.setdefault(_CACHE, LRUCache(_CACHE_SIZE)).get(key, make)
+    return services().api_responses.get(key, make)
 
 
 @bp.get("/totals")

@@ -1,18 +1,7 @@
-"""Login, roles and user administration.
-
-Users live in a small SQLite file, ``<GEOWORKS_DATA_DIR>/users.sqlite``
-(not in the data store, so logins never touch the stored data). Passwords
-are stored hashed (werkzeug.security). Roles: resident (read only),
-engineer and official (upload, rollback), admin (all, and manage users).
-"""
+"""Login, roles and user administration (the users themselves live in :mod:`geoworks.storage.users`)."""
 from __future__ import annotations
 
 import functools
-import os
-import secrets
-import sqlite3
-from pathlib import Path
-from typing import Mapping
 
 from flask import (
     Blueprint,
@@ -27,76 +16,12 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from geoworks import clock
-from geoworks.config import data_dir
+from geoworks.storage.users import ROLES, WRITERS, UserError, UserStore
 
-ROLES = ("resident", "engineer", "official", "admin")
-WRITERS = ("engineer", "official", "admin")
-DB_NAME = "users.sqlite"
-
-
-class UserError(ValueError):
-    """A user cannot be created, changed or removed."""
-
-
-class UserStore:
-    """Users and hashed passwords in ``<data_dir>/users.sqlite``."""
-
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-
-    @classmethod
-    def from_config(cls, config: Mapping) -> "UserStore":
-        return cls(data_dir(config) / DB_NAME)
-
-    def _db(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
-                    "role TEXT NOT NULL, created TEXT NOT NULL)")
-        return con
-
-    def set_user(self, name: str, password: str, role: str) -> None:
-        name = (name or "").strip()
-        if not name or len(name) > 64:
-            raise UserError("a user name must have 1 to 64 characters")
-        if role not in ROLES:
-            raise UserError(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
-        if len(password or "") < 8:
-            raise UserError("a password must have at least 8 characters")
-        now = clock.stamp()
-        with self._db() as con:
-            con.execute("INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                        "password_hash = excluded.password_hash, role = excluded.role",
-                        (name, generate_password_hash(password), role, now))
-
-    def remove_user(self, name: str) -> None:
-        with self._db() as con:
-            if con.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
-                raise UserError(f"no user '{name}'")
-
-    def get(self, name: str) -> dict | None:
-        with self._db() as con:
-            row = con.execute("SELECT name, role, created FROM users WHERE name = ?", (name,)).fetchone()
-        return {"name": row[0], "role": row[1], "created": row[2]} if row else None
-
-    def check(self, name: str, password: str) -> dict | None:
-        """The user when ``password`` is right, else None."""
-        with self._db() as con:
-            row = con.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
-        if row is None or not check_password_hash(row[0], password or ""):
-            return None
-        return self.get(name)
-
-    def list_users(self) -> list[dict]:
-        with self._db() as con:
-            rows = con.execute("SELECT name, role, created FROM users ORDER BY name").fetchall()
-        return [{"name": r[0], "role": r[1], "created": r[2]} for r in rows]
-
+__all__ = ["ROLES", "WRITERS", "current_user", "role_required", "EmptyForm", "bp"]
 
 bp = Blueprint("auth", __name__)
 
@@ -104,19 +29,6 @@ bp = Blueprint("auth", __name__)
 @bp.record_once
 def _setup(state) -> None:
     app = state.app
-    if not app.config.get("SECRET_KEY"):
-        key_file = data_dir(app.config) / ".secret_key"
-        try:
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            if not key_file.exists():
-                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(secrets.token_hex(32))
-            app.config["SECRET_KEY"] = key_file.read_text().strip()
-        except OSError:
-            app.config["SECRET_KEY"] = secrets.token_hex(32)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     @app.context_processor
     def user_helpers():

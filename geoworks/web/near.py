@@ -6,7 +6,6 @@ chosen street candidate (``pick=<name>|<district>``); ``q`` searches names.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -24,13 +23,13 @@ from geoworks.catalogue import STATUSES
 from geoworks.config import flag
 from geoworks.near.feeds import atom_feed, batch_times, near_entries
 from geoworks.web.i18n import current_language, work_status_labels
-from geoworks.maps.near import map_parts, near_map
+from geoworks.maps.base import map_parts
+from geoworks.maps.near import near_map
 from geoworks.near.index import (
     DEFAULT_STATUSES,
     MAX_RADIUS_M,
     MIN_RADIUS_M,
     RADII_M,
-    NearCache,
     NearIndex,
     NearInputError,
     NearResult,
@@ -38,20 +37,10 @@ from geoworks.near.index import (
     parse_query,
 )
 from geoworks.near.streets import Candidate, StreetIndex
-from geoworks.web import map_options, services
+from geoworks.web.services import KEY, map_options, services
 
 bp = Blueprint("near", __name__)
 PAGE_LIMIT = 300
-
-
-@dataclass
-class _NearState:
-    cache: NearCache
-    streets: tuple[int, StreetIndex] | None = None
-
-
-def _state() -> _NearState:
-    return current_app.extensions.setdefault("geoworks_near", _NearState(NearCache()))
 
 
 @bp.record_once
@@ -70,21 +59,18 @@ def _warm_up(state) -> None:
             except Exception:  # the first request shows the error instead
                 app.logger.exception("building the near index failed")
 
-    threading.Thread(target=warm, name="geoworks-warm-near", daemon=True).start()
+    thread = threading.Thread(target=warm, name="geoworks-warm-near", daemon=True)
+    app.extensions[KEY].warming["near"] = thread
+    thread.start()
 
 
 def _index() -> NearIndex:
     svc = services()
-    return _state().cache.get(svc.store, svc.catalogue)
+    return svc.near.get(svc.store, svc.catalogue)
 
 
 def _streets(index: NearIndex) -> StreetIndex:
-    st = _state()
-    entry = st.streets
-    if entry is None or entry[0] != id(index):
-        entry = (id(index), StreetIndex.from_near_index(index))
-        st.streets = entry
-    return entry[1]
+    return services().streets.get(index)
 
 
 def _message(exc: NearInputError) -> str:

@@ -26,17 +26,11 @@ from geoworks.ogcapi.openapi import openapi_document
 from geoworks.web import services
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
-_EXT = "geoworks.ogc.indexes"
-
-
-@bp.record_once
-def _setup(state) -> None:
-    state.app.extensions.setdefault(_EXT, IndexCache())
 
 
 def index_cache() -> IndexCache:
     """The app's collection indexes (one per data version)."""
-    return current_app.extensions.setdefault(_EXT, IndexCache())
+    return services().ogc_indexes
 
 
 def get_index(collection_id: str):

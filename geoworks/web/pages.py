@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for, session
+from flask import Blueprint, Response, jsonify, render_template, request, url_for, session
 from flask_babel import gettext as _
 
 from geoworks.web.i18n import current_language, param_message, work_status_labels
-from geoworks.maps.city import city_map, district_map, map_parts
-from geoworks.cache import LRUCache
-from geoworks.maps.features import PreparedCache, ResponseCache, features_geojson, parse_query
+from geoworks.maps.base import map_parts
+from geoworks.maps.city import city_map, district_map
+from geoworks.maps.features import features_geojson, parse_query
 from geoworks.maps.view import ALL, bar_chart, km_table, page_config, shading_values
 from geoworks.params import ParamError, parse_layer, parse_status, parse_year
 from geoworks.totals import Filters
 from geoworks.config import flag
-from geoworks.web import map_options, services
+from geoworks.web.services import KEY, map_options, services
 
 bp = Blueprint("pages", __name__)
 
@@ -38,27 +38,14 @@ def _warm_up(state) -> None:
                 if svc.store.is_empty():
                     return
                 svc.totals.get(svc.store, svc.catalogue, Filters())
-                cache = app.extensions.setdefault("geoworks_map", PreparedCache())
                 for layer_id in svc.catalogue.layers:
-                    cache.get(svc.store, layer_id)
+                    svc.map_layers.get(svc.store, layer_id)
             except Exception:  # a broken store shows its error on the first request instead
                 app.logger.exception("warming the map caches failed")
 
     thread = threading.Thread(target=warm, name="geoworks-warm-map", daemon=True)
-    app.extensions["geoworks_map_warming"] = thread
+    app.extensions[KEY].warming["map"] = thread
     thread.start()
-
-
-def _wait_for_warm_up() -> None:
-    """A request arriving while the warm-up runs waits for it rather than computing the same totals twice."""
-    thread = current_app.extensions.get("geoworks_map_warming")
-    if thread is not None and thread.is_alive():
-        thread.join()
-
-
-def _prepared() -> PreparedCache:
-    """This app's prepared layers (shared with the warm-up thread)."""
-    return current_app.extensions.setdefault("geoworks_map", PreparedCache())
 
 
 def _cached_page(make):
@@ -67,12 +54,11 @@ def _cached_page(make):
     Only pages for visitors who are not logged in are cached: a signed-in page carries
     the user's own navigation and CSRF token.
     """
-    _wait_for_warm_up()
+    svc = services()
+    svc.wait_for_warm_up("map")
     if session.get("user"):
         return make()
-    cache = current_app.extensions.setdefault("geoworks_pages", LRUCache(128))
-    key = (services().store.version(), current_language(), request.full_path)
-    return cache.get(key, make)
+    return svc.pages.get((svc.store.version(), current_language(), request.full_path), make)
 
 
 def _js_labels() -> dict[str, str]:
@@ -203,9 +189,8 @@ def features(layer_id: str):
     except ParamError as exc:
         return _error(str(exc), 400)
     lang = current_language()
-    responses = current_app.extensions.setdefault("geoworks_map_responses", ResponseCache())
-    body = responses.get((svc.store.version(), layer_id, query, lang),
-                         lambda: features_geojson(_prepared().get(svc.store, layer_id), query, layer_id, lang))
+    body = svc.map_responses.get((svc.store.version(), layer_id, query, lang),
+                                 lambda: features_geojson(svc.map_layers.get(svc.store, layer_id), query, layer_id, lang))
     return Response(body, mimetype="application/geo+json")
 
 
@@ -215,7 +200,7 @@ def work(layer_id: str, work_id: str):
     svc = services()
     if layer_id not in svc.catalogue.layers:
         return _error(f"unknown layer '{layer_id}'; known layers: {', '.join(svc.catalogue.layers)}", 404)
-    detail = _prepared().get(svc.store, layer_id).detail(work_id)
+    detail = svc.map_layers.get(svc.store, layer_id).detail(work_id)
     if detail is None:
         return _error(f"no work '{work_id}' in layer '{layer_id}'", 404)
     return jsonify(detail)

@@ -22,7 +22,7 @@ from geoworks.config import number
 from geoworks.plan.gaps import MAX_THRESHOLD_M, GapsInputError, GapsResult
 from geoworks.plan.service import (NETWORK_STATUSES, GapsService, network_choices, read_targets_file,
                                    target_choices)
-from geoworks.maps.city import map_parts
+from geoworks.maps.base import map_parts
 from geoworks.maps.plan import plan_map
 from geoworks.web import map_options, services
 
@@ -38,7 +38,7 @@ GAP_COLUMNS = ["id", "name", "district", "distance_m", "line_id", "conn_lon", "c
 
 
 def _service() -> GapsService:
-    return current_app.extensions.setdefault("geoworks_plan", GapsService())
+    return services().gaps
 
 
 def _params(args) -> dict:

@@ -6,10 +6,7 @@ progress the job page shows. Size limit: GEOWORKS_MAX_UPLOAD_MB (default 100).
 """
 from __future__ import annotations
 
-import json
-import secrets
 import shutil
-import threading
 from pathlib import Path
 
 from flask import (
@@ -29,14 +26,8 @@ from wtforms.validators import Optional
 
 from geoworks import clock
 from geoworks.config import data_dir, number
-from geoworks.importers import (
-    BatchError,
-    Options,
-    commit,
-    list_batches,
-    prepare,
-    rollback,
-)
+from geoworks.importers import BatchError, list_batches, rollback
+from geoworks.importers.jobs import pending_upload, prepare_upload, save_upload
 from geoworks.importers.columns import MappingError, parse_map_options
 from geoworks.web import services
 from geoworks.web.auth import WRITERS, EmptyForm, current_user, role_required
@@ -68,10 +59,6 @@ def _uploads() -> Path:
     return data_dir(current_app.config) / "uploads"
 
 
-def _jobs() -> dict:
-    return current_app.extensions.setdefault("geoworks_upload_jobs", {"lock": threading.Lock(), "jobs": {}})
-
-
 def _form() -> UploadForm:
     form = UploadForm()
     cat = services().catalogue
@@ -99,20 +86,6 @@ def form_page():
     return render_template("upload_form.html", form=_form(), limit_mb=_limit_mb(), error=None)
 
 
-def _options(data: dict) -> Options:
-    return Options(crs=data.get("crs") or None, source_layer=data.get("source_layer") or None,
-                   mapping=data.get("mapping") or {}, strict=bool(data.get("strict")),
-                   outside=data.get("outside") or "skip")
-
-
-def _prepare(token_dir: Path, data: dict, progress=None):
-    svc = services() if progress is None else None
-    store, cat = (svc.store, svc.catalogue) if svc else (data["_store"], data["_catalogue"])
-    districts = None if data["layer"] == "districts" or store.is_empty() else store.read_layer("districts")
-    kwargs = {"progress": progress} if progress else {}
-    return prepare(token_dir / data["file"], data["layer"], cat, districts, _options(data), label=data["file"], **kwargs)
-
-
 @bp.post("/")
 @role_required(*WRITERS)
 def validate_upload():
@@ -128,16 +101,13 @@ def validate_upload():
         mapping = parse_map_options([ln.strip() for ln in (form.maps.data or "").splitlines() if ln.strip()])
     except MappingError as exc:
         return render_template("upload_form.html", form=form, limit_mb=_limit_mb(), error=str(exc)), 400
-    token = secrets.token_hex(12)
-    token_dir = _uploads() / token
-    token_dir.mkdir(parents=True)
-    form.file.data.save(token_dir / name)
     data = {"file": name, "layer": form.layer.data, "crs": form.crs.data, "source_layer": form.source_layer.data,
             "mapping": mapping, "strict": form.strict.data, "outside": form.outside.data, "force": form.force.data,
             "user": current_user()["name"]}
-    (token_dir / "options.json").write_text(json.dumps(data))
+    token, token_dir = save_upload(_uploads(), name, form.file.data.save, data)
     try:
-        prepared = _prepare(token_dir, data)
+        svc = services()
+        prepared = prepare_upload(token_dir, data, svc.store, svc.catalogue)
     except Exception as exc:  # an unforeseen reader failure is reported, never a 500
         current_app.logger.exception("validation failed")
         shutil.rmtree(token_dir, ignore_errors=True)
@@ -150,63 +120,27 @@ def validate_upload():
                            commit_form=CommitForm(token=token), data=data), status
 
 
-def _run_job(app, job: dict, token_dir: Path, data: dict, store, catalogue) -> None:
-    def progress(stage: str, done: int, total: int) -> None:
-        job.update(stage=stage, done=int(done), total=int(total))
-
-    try:
-        data = dict(data, _store=store, _catalogue=catalogue)
-        prepared = _prepare(token_dir, data, progress=progress)
-        if not prepared.ok:
-            job.update(state="failed", error="; ".join(prepared.report.lines()[:5]) or "validation failed")
-            return
-        row = commit(store, catalogue, [prepared], data["user"], data["file"], force=bool(data.get("force")),
-                     progress=progress, now=clock.now(app.config))
-        job.update(state="done", batch=row["id"], features=row["features"])
-    except BatchError as exc:
-        job.update(state="failed", error=str(exc))
-    except Exception as exc:  # reported on the job page; the store is unchanged (copy-on-write)
-        app.logger.exception("import job failed")
-        job.update(state="failed", error=f"import failed: {type(exc).__name__}: {exc}")
-    finally:
-        shutil.rmtree(token_dir, ignore_errors=True)
-
-
 @bp.post("/commit")
 @role_required(*WRITERS)
 def commit_upload():
     form = CommitForm()
     if not form.validate_on_submit():
         return jsonify(error="missing or wrong CSRF token"), 400
-    token = form.token.data or ""
-    token_dir = _uploads() / token
-    if not token.isalnum() or not (token_dir / "options.json").exists():
+    pending = pending_upload(_uploads(), form.token.data or "")
+    if pending is None:
         return jsonify(error="unknown or expired upload; upload the file again"), 404
-    data = json.loads((token_dir / "options.json").read_text())
+    token_dir, data = pending
     if data.get("user") != current_user()["name"]:
         return jsonify(error="this upload belongs to another user"), 403
-    jobs = _jobs()
-    job_id = secrets.token_hex(8)
-    job = {"id": job_id, "state": "running", "stage": "validate", "done": 0, "total": 0, "file": data["file"],
-           "user": data["user"], "layer": data["layer"]}
-    with jobs["lock"]:
-        jobs["jobs"][job_id] = job
-    (token_dir / "options.json").rename(token_dir / "committing.json")
     svc = services()
-    thread = threading.Thread(target=_run_job, args=(current_app._get_current_object(), job, token_dir, data,
-                                                     svc.store, svc.catalogue), daemon=True)
-    thread.start()
+    job_id = svc.jobs.start_commit(token_dir, data, svc.store, svc.catalogue, clock.now(current_app.config))
     return redirect(url_for("upload.job_page", job_id=job_id))
-
-
-def _job(job_id: str) -> dict | None:
-    return _jobs()["jobs"].get(job_id)
 
 
 @bp.get("/jobs/<job_id>")
 @role_required(*WRITERS)
 def job_page(job_id: str):
-    job = _job(job_id)
+    job = services().jobs.get(job_id)
     if job is None:
         return render_template("upload_job.html", job=None), 404
     return render_template("upload_job.html", job=job)
@@ -215,7 +149,7 @@ def job_page(job_id: str):
 @bp.get("/jobs/<job_id>.json")
 @role_required(*WRITERS)
 def job_status(job_id: str):
-    job = _job(job_id)
+    job = services().jobs.get(job_id)
     if job is None:
         return jsonify(error=f"no import job '{job_id}'"), 404
     return jsonify(job)

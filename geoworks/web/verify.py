@@ -31,7 +31,8 @@ from geoworks.verify.claims import (
     save_claims,
 )
 from geoworks.web.i18n import current_language
-from geoworks.maps.verify import map_parts, overlaps_map
+from geoworks.maps.base import map_parts
+from geoworks.maps.verify import overlaps_map
 from geoworks.verify.checks import (
     Check,
     VerifyError,
@@ -47,21 +48,11 @@ from geoworks.verify.checks import (
 from geoworks.verify.export import to_csv, to_xlsx
 from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
+from geoworks.web.security import csrf_problem
 
 # Claims are written by officials (and admins); CSRF is checked on every form post.
 CLAIM_WRITERS = ("official", "admin")
 
-
-def _csrf_problem() -> str | None:
-    """None when the form carries this session's CSRF token, else the message to show."""
-    from flask_wtf.csrf import validate_csrf
-    from wtforms.validators import ValidationError
-
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        return _("The form has expired or was not sent from this site (missing or wrong CSRF token); reload the page and send it again.")
-    return None
 
 bp = Blueprint("verify", __name__)
 
@@ -240,20 +231,13 @@ def _form_defaults() -> dict:
             "source": "", "quote": ""}
 
 
-@bp.app_context_processor
-def _csrf_helper():
-    from flask_wtf.csrf import generate_csrf
-
-    return {"csrf_token": generate_csrf}
-
-
 @bp.route("/verify/claims/new", methods=["GET", "POST"])
 @role_required(*CLAIM_WRITERS)
 def new_claim():
     """A form to enter one claim, and a CSV import of many (officials and admins)."""
     svc = services()
     form, errors, saved = _form_defaults(), [], []
-    if request.method == "POST" and (problem := _csrf_problem()):
+    if request.method == "POST" and (problem := csrf_problem()):
         errors.append(problem)
     elif request.method == "POST":
         if "file" in request.files and request.files["file"].filename:
@@ -290,7 +274,7 @@ def extract():
     found: list[Claim] = []
     errors: list[str] = []
     saved = 0
-    if request.method == "POST" and (problem := _csrf_problem()):
+    if request.method == "POST" and (problem := csrf_problem()):
         errors.append(problem)
     elif request.method == "POST":
         text = request.form.get("text") or ""
