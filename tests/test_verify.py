@@ -122,9 +122,9 @@ def test_exports_never_hold_formulas():
     from openpyxl import load_workbook
     import io
 
-    from geoworks.verify.export import to_csv, to_xlsx
+    from geoworks.io.exports import to_csv, to_xlsx
 
     table = pd.DataFrame({"quote": ["=HYPERLINK(\"http://x\")", "fine"], "claimed": [1.0, 2.0]})
     assert "'=HYPERLINK" in to_csv(table).decode("utf-8-sig")
-    ws = load_workbook(io.BytesIO(to_xlsx(table, {"tolerance_pct": "2"})))["verification"]
+    ws = load_workbook(io.BytesIO(to_xlsx({"verification": table}, {"tolerance_pct": "2"})))["verification"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK") and ws["B3"].value == 2.0

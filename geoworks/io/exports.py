@@ -56,18 +56,36 @@ def _plain(value):
     return value
 
 
-def to_geojson(gdf: gpd.GeoDataFrame) -> bytes:
-    """RFC 7946 FeatureCollection (lon/lat), UTF-8."""
-    geoms = shapely.to_geojson(np.asarray(gdf.geometry.values, dtype=object)) if len(gdf) else []
-    props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+def _feature_texts(geoms, props: pd.DataFrame, ids=None) -> list[str]:
+    """One GeoJSON Feature (JSON text) per geometry (lon/lat); ``id`` from ``ids``, else the id or slug column."""
+    texts = shapely.to_geojson(np.asarray(geoms, dtype=object)) if len(props) else []
     names = list(props.columns)
     feats = []
-    for gj, row in zip(geoms, props.itertuples(index=False, name=None)):
-        p = {k: _plain(v) for k, v in zip(names, row)}
-        fid = p.get("id", p.get("slug"))
+    for k, (gj, row) in enumerate(zip(texts, props.itertuples(index=False, name=None))):
+        p = {name: _plain(v) for name, v in zip(names, row)}
+        fid = ids[k] if ids is not None else p.get("id", p.get("slug"))
         head = '{"type":"Feature",' + (f'"id":{json.dumps(str(fid))},' if fid is not None else "")
         feats.append(head + '"geometry":' + (gj or "null") + ',"properties":' + json.dumps(p, ensure_ascii=False) + "}")
+    return feats
+
+
+def to_geojson(gdf: gpd.GeoDataFrame) -> bytes:
+    """RFC 7946 FeatureCollection (lon/lat), UTF-8."""
+    feats = _feature_texts(gdf.geometry.values, pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     return ('{"type":"FeatureCollection","features":[' + ",".join(feats) + "]}").encode("utf-8")
+
+
+def feature_collection(geoms, properties: list[dict] | pd.DataFrame, ids=None, drop_empty: bool = False) -> dict:
+    """A FeatureCollection as a dict (for folium layers and JSON bodies) from lon/lat geometries and properties;
+    with ``drop_empty``, features without a geometry are left out."""
+    geoms = np.asarray(geoms, dtype=object)
+    props = properties if isinstance(properties, pd.DataFrame) else pd.DataFrame(list(properties))
+    props = props.reset_index(drop=True) if len(props.columns) else pd.DataFrame(index=range(len(geoms)))
+    if drop_empty and len(geoms):
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        geoms, props = geoms[keep], props[keep].reset_index(drop=True)
+        ids = None if ids is None else [i for i, k in zip(ids, keep) if k]
+    return json.loads('{"type":"FeatureCollection","features":[' + ",".join(_feature_texts(geoms, props, ids)) + "]}")
 
 
 def to_gpkg(gdf: gpd.GeoDataFrame, layer: str) -> bytes:
@@ -95,14 +113,17 @@ def _table(gdf: gpd.GeoDataFrame | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(gdf)
 
 
-def to_csv(df: gpd.GeoDataFrame | pd.DataFrame) -> bytes:
-    """CSV, UTF-8 with a byte-order mark (so spreadsheets read Cyrillic); geometry as a ``wkt`` column."""
+def to_csv(df: gpd.GeoDataFrame | pd.DataFrame, notes: dict[str, str] | None = None) -> bytes:
+    """CSV, UTF-8 with a byte-order mark (so spreadsheets read Cyrillic); geometry as a ``wkt`` column;
+    ``notes`` (date, tolerance, source ...) follow the rows as ``# key: value`` lines."""
     table = _table(df)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(list(table.columns))
+    writer.writerow([_csv_safe(str(c)) for c in table.columns])
     for row in table.itertuples(index=False, name=None):
         writer.writerow(["" if (v := _csv_safe(x)) is None else v for x in row])
+    for key, value in (notes or {}).items():
+        buf.write(f"# {_csv_safe(str(key))}: {_csv_safe(str(value))}\r\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

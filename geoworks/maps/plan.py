@@ -15,6 +15,7 @@ import shapely
 from markupsafe import escape
 
 from geoworks.plan.gaps import GapsResult
+from geoworks.io.exports import feature_collection
 from geoworks.maps.base import MapOptions, base_map
 
 GAP_COLOUR = "#d62728"
@@ -36,13 +37,7 @@ _TIP_JS = """function (feature, layer) {
 
 def _fc(geoms, props: list[dict]) -> dict:
     """A GeoJSON FeatureCollection dict from lon/lat geometries and property dicts."""
-    geoms = shapely.set_precision(np.asarray(geoms, dtype=object), 1e-6)
-    feats = []
-    for g, p in zip(geoms, props):
-        if g is None or g.is_empty:
-            continue
-        feats.append({"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)})
-    return {"type": "FeatureCollection", "features": feats}
+    return feature_collection(shapely.set_precision(np.asarray(geoms, dtype=object), 1e-6), props, drop_empty=True)
 
 
 def _fmt_m(value) -> str:

@@ -13,6 +13,7 @@ import shapely
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
+from geoworks.io.exports import feature_collection
 from geoworks.maps.base import MapOptions, base_map
 
 OVERLAP_COLOUR = "#d62828"
@@ -34,24 +35,21 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, catalogue: Catalogue, districts: gp
     m = base_map(options, location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom=11, min_zoom=8)
     lang = options.lang
     if districts is not None and len(districts):
-        feats = []
-        for slug, geom in zip(districts["slug"].astype(str), districts.geometry.values):
-            d = catalogue.districts.get(slug)
-            name = d.names.get(lang) if d else slug
-            feats.append({"type": "Feature", "properties": {"label": str(escape(name))},
-                          "geometry": shapely.geometry.mapping(geom.simplify(0.0002))})
-        folium.GeoJson({"type": "FeatureCollection", "features": feats},
+        names = [{"label": str(escape(catalogue.districts[s].names.get(lang) if s in catalogue.districts else s))}
+                 for s in districts["slug"].astype(str)]
+        folium.GeoJson(feature_collection(shapely.simplify(districts.geometry.values, 0.0002), names),
                        name=str(escape(labels.get("districts", "Districts"))),
                        style_function=lambda f: {"color": "#1d3557", "weight": 1, "fillOpacity": 0.03},
                        tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(m)
-    feats = []
+    props = []
     km = labels.get("km", "km")
-    for row in overlaps.head(MAX_SHOWN).itertuples(index=False):
+    shown = overlaps.head(MAX_SHOWN)
+    for row in shown.itertuples(index=False):
         lyr = catalogue.layers.get(str(row.layer))
         lname = lyr.names.get(lang) if lyr else str(row.layer)
         label = f"{lname}: {row.feature_a} = {row.feature_b}, {row.length_m / 1000:.3f} {km}"
-        feats.append({"type": "Feature", "properties": {"label": str(escape(label)), "layer": str(escape(row.layer))},
-                      "geometry": shapely.geometry.mapping(row.geometry)})
+        props.append({"label": str(escape(label)), "layer": str(escape(row.layer))})
+    feats = feature_collection(shown.geometry.values, props)["features"]
     group = folium.GeoJson({"type": "FeatureCollection", "features": feats},
                            name=str(escape(labels.get("overlaps", "Overlapping stretches"))),
                            style_function=lambda f: {"color": OVERLAP_COLOUR, "weight": 6, "opacity": 0.85},

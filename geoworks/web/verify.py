@@ -45,7 +45,7 @@ from geoworks.verify.checks import (
     works_behind,
     year_totals,
 )
-from geoworks.verify.export import to_csv, to_xlsx
+from geoworks.io.exports import to_csv, to_xlsx
 from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
 from geoworks.web.security import csrf_problem
@@ -198,7 +198,7 @@ def export(fmt: str):
         body, mime = to_csv(table, notes), "text/csv; charset=utf-8"
     else:
         overlaps = _overlaps(svc, params["year"]).drop(columns="geometry")
-        body = to_xlsx(table, notes, overlaps)
+        body = to_xlsx({"verification": table, "overlaps": overlaps}, notes)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
