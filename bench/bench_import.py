@@ -22,7 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 
 def child(mode: str, src: str, work: str) -> None:
@@ -63,7 +62,7 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    from import_helpers import many_lines
+    from tests.helpers.imports import many_lines
 
     from geoworks.catalogue import default_catalogue
     from geoworks.demo import write_demo

@@ -26,9 +26,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
 
 TILE = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGO4DwAA6ADnvpKYFwAAAABJRU5ErkJggg==")
 
@@ -38,7 +37,7 @@ def build(base: Path) -> dict[str, Path]:
     from geoworks.demo import write_demo
     from geoworks.storage import open_store
     from geoworks.works import conform
-    from test_map_large import big_layer
+    from tests.maps.test_map_large import big_layer
 
     demo = base / "demo"
     write_demo(open_store({"GEOWORKS_DATA_DIR": str(demo)}), default_catalogue(), 2019)

@@ -1,6 +1,7 @@
 """Shared fixtures: a demo store built once per session, small geometries, ../shared paths."""
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -14,6 +15,26 @@ SHARED_DATA = SHARED / "data"
 # (geoworks.clock), so the suite gives the same result on any day of the real calendar.
 TODAY = "2026-06-15"
 os.environ["GEOWORKS_TODAY"] = TODAY
+
+
+def _uses(func, name: str) -> bool:
+    try:
+        return name in inspect.getsource(func)
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what a test needs, so that ``-m "not browser"`` or ``-m "not shared"`` leaves it out:
+    ``browser`` for tests driving chromium, ``shared`` for tests (or their fixtures) reading ../shared."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "browser" in names or "page" in names:
+            item.add_marker(pytest.mark.browser)
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        funcs = [getattr(item, "function", None)] + [d.func for ds in defs.values() for d in ds]
+        if any(f is not None and _uses(f, "shared_file(") for f in funcs):
+            item.add_marker(pytest.mark.shared)
 
 
 def shared_file(*parts: str) -> Path:

@@ -7,7 +7,7 @@ from shapely import LineString
 
 from geoworks.geodesy import CRSProblem, geodesic_lengths_m, to_wgs84
 from geoworks.measure import OUTSIDE, measure
-from tests.geometry_helpers import LAT, LON0, arrays, geod_length, offset, two_districts
+from tests.helpers.geometry import LAT, LON0, arrays, geod_length, offset, two_districts
 
 
 def test_line_crossing_a_border_is_split_into_its_exact_parts():
