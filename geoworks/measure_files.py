@@ -6,25 +6,10 @@ import shapely
 
 from geoworks.measure import OUTSIDE, measure
 from geoworks.io.readers import InputError, read_vector
-
-NAME_GUESSES = ("name", "name_en", "name:en", "name_ru", "name:ru", "name_kk", "name:kk",
-                "district", "slug", "NAME", "Name", "name_1", "title")
-
+from geoworks.names import guess_name_field
 
 class MeasureInputError(InputError):
     """The files given to ``geoworks measure`` cannot be measured."""
-
-
-def guess_name_field(columns) -> str | None:
-    cols = list(columns)
-    for guess in NAME_GUESSES:
-        if guess in cols:
-            return guess
-    lowered = {c.lower(): c for c in cols}
-    for guess in NAME_GUESSES:
-        if guess.lower() in lowered:
-            return lowered[guess.lower()]
-    return None
 
 
 def measure_files(lines_file: str, districts_file: str, name_field: str | None = None,

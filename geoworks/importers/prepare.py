@@ -15,8 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoworks.measure_files import guess_name_field
 from geoworks.catalogue import Catalogue
+from geoworks.names import guess_name_field
 from geoworks.importers.districts import match_district, slugify
 from geoworks.io.sources import Source, SourceError, clean_column, file_checksum, read_source
 from geoworks.importers.columns import MappingError, resolve_mapping
