@@ -101,8 +101,8 @@ def login():
             error = "wrong name or password"
         else:
             error = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()) or "invalid form"
-        return render_template("auth_login.html", form=form, error=error), 400 if error != "wrong name or password" else 401
-    return render_template("auth_login.html", form=form, error=None)
+        return render_template("auth/login.html", form=form, error=error), 400 if error != "wrong name or password" else 401
+    return render_template("auth/login.html", form=form, error=None)
 
 
 @bp.post("/logout")
@@ -117,7 +117,7 @@ def logout():
 @bp.get("/users")
 @role_required("admin")
 def user_admin():
-    return render_template("auth_users.html", users=users().list_users(), form=UserForm(), action_form=EmptyForm(),
+    return render_template("auth/users.html", users=users().list_users(), form=UserForm(), action_form=EmptyForm(),
                            roles=ROLES, error=None)
 
 
@@ -134,7 +134,7 @@ def user_save():
             error = str(exc)
     else:
         error = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
-    return render_template("auth_users.html", users=users().list_users(), form=form, action_form=EmptyForm(),
+    return render_template("auth/users.html", users=users().list_users(), form=form, action_form=EmptyForm(),
                            roles=ROLES, error=error), 400
 
 

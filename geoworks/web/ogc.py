@@ -44,7 +44,7 @@ def error_response(status: int, code: str, description: str, parameter: str | No
     if parameter:
         body["parameter"] = parameter
     if _browser_asked():
-        return Response(render_template("ogc_error.html", error=body, status=status), status=status,
+        return Response(render_template("ogc/error.html", error=body, status=status), status=status,
                         mimetype="text/html")
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
@@ -117,7 +117,7 @@ def landing():
     title = f"geoworks · {svc.catalogue.city.names.get(lang)}"
     doc = docs.landing(base_url(), title, "Infrastructure works per layer and district: OGC API – Features.")
     if wants_html():
-        return render_template("ogc_landing.html", doc=doc, base=base_url())
+        return render_template("ogc/landing.html", doc=doc, base=base_url())
     return json_response(doc)
 
 
@@ -125,7 +125,7 @@ def landing():
 def conformance():
     doc = docs.conformance()
     if wants_html():
-        return render_template("ogc_conformance.html", doc=doc)
+        return render_template("ogc/conformance.html", doc=doc)
     return json_response(doc)
 
 
@@ -134,7 +134,7 @@ def api_document():
     svc = services()
     doc = openapi_document(base_url(), svc.catalogue, api_root=url_for("ogc.landing", _external=True).rsplit("/ogc", 1)[0] + "/api")
     if request.args.get("f") == "html" or (not request.args.get("f") and wants_html()):
-        return render_template("ogc_api.html", doc=doc)
+        return render_template("ogc/api.html", doc=doc)
     return json_response(doc, docs.OPENAPI)
 
 
@@ -144,7 +144,7 @@ def collections():
     indexes = [get_index(cid) for cid in collection_ids(svc.catalogue)]
     doc = docs.collections(base_url(), svc.catalogue, indexes, current_language())
     if wants_html():
-        return render_template("ogc_collections.html", doc=doc)
+        return render_template("ogc/collections.html", doc=doc)
     return json_response(doc)
 
 
@@ -154,7 +154,7 @@ def collection(collection_id: str):
     index = get_index(collection_id)
     doc = docs.collection(base_url(), svc.catalogue, index, current_language())
     if wants_html():
-        return render_template("ogc_collection.html", doc=doc, count=len(index))
+        return render_template("ogc/collection.html", doc=doc, count=len(index))
     return json_response(doc)
 
 
@@ -168,7 +168,7 @@ def items(collection_id: str):
     text, matched, returned = docs.items_page(base_url(), index, q, positions, clock.now(current_app.config))
     if html:
         page = json.loads(text)
-        return render_template("ogc_items.html", collection_id=collection_id, page=page, q=q,
+        return render_template("ogc/items.html", collection_id=collection_id, page=page, q=q,
                                title=docs.collection_title(svc.catalogue, collection_id, current_language()),
                                is_districts=collection_id == DISTRICTS)
     return json_response(text, docs.GEOJSON)
@@ -181,6 +181,6 @@ def item(collection_id: str, feature_id: str):
     html = wants_html()
     text = docs.feature_document(base_url(), index, feature_id)
     if html:
-        return render_template("ogc_item.html", collection_id=collection_id, feature=json.loads(text),
+        return render_template("ogc/item.html", collection_id=collection_id, feature=json.loads(text),
                                title=docs.collection_title(svc.catalogue, collection_id, current_language()))
     return json_response(text, docs.GEOJSON)

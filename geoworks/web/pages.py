@@ -1,6 +1,6 @@
 """HTML pages: the city map, the district maps, and the map's features endpoint.
 
-Routes only parse the request, call geoworks.maps.city* and render; features
+Routes only parse the request, call geoworks.maps.pages and render; features
 for the map come from ``/map/features/<layer>.geojson`` for the visible area.
 """
 from __future__ import annotations
@@ -11,10 +11,9 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from geoworks.web.i18n import current_language, param_message, work_status_labels
-from geoworks.maps.base import map_parts
-from geoworks.maps.city import city_map, district_map
 from geoworks.maps.features import features_geojson, parse_query
-from geoworks.maps.view import ALL, bar_chart, km_table, page_config, shading_values
+from geoworks.maps.pages import PageText, city_view, district_view, years_of
+from geoworks.maps.view import ALL
 from geoworks.params import ParamError, parse_layer, parse_status, parse_year
 from geoworks.totals import Filters
 from geoworks.config import flag
@@ -85,22 +84,24 @@ def _filters(args, catalogue) -> tuple[dict, list[str]]:
     return out, errors
 
 
-def _years(svc) -> list[int]:
-    totals = svc.totals.get(svc.store, svc.catalogue)
-    years = set()
-    for works in totals.works.values():
-        if "year" in works.columns:
-            years.update(int(y) for y in works["year"].dropna().unique())
-    return sorted(years)
+def _text() -> PageText:
+    return PageText(labels={"legend": _("Layers"), "districts": _("Districts"), "km": _("km"),
+                            "all_networks": _("all networks, km"), "shading": _("District shading: %(what)s")},
+                    statuses=work_status_labels(), js=_js_labels())
 
 
-def _config(svc, lang, table, filters) -> dict:
-    return page_config(svc.catalogue, lang, table,
-                       features_url=url_for("pages.features", layer_id="LAYER").replace("LAYER.geojson", ""),
-                       detail_url=url_for("pages.work", layer_id="LAYER", work_id="ID"),
-                       district_url=url_for("pages.district", slug="SLUG"),
-                       filters={"year": filters.get("year"), "status": filters.get("status")},
-                       labels=_js_labels(), statuses=work_status_labels())
+def _urls() -> dict[str, str]:
+    return {"features": url_for("pages.features", layer_id="LAYER").replace("LAYER.geojson", ""),
+            "detail": url_for("pages.work", layer_id="LAYER", work_id="ID"),
+            "district": url_for("pages.district", slug="SLUG")}
+
+
+def _inputs():
+    """(services, filters, errors, totals for the filters, every year) of this request."""
+    svc = services()
+    filters, errors = _filters(request.args, svc.catalogue)
+    totals = svc.totals.get(svc.store, svc.catalogue, Filters(year=filters["year"], status=filters["status"]))
+    return svc, filters, errors, totals, years_of(svc.totals.get(svc.store, svc.catalogue))
 
 
 @bp.get("/")
@@ -109,32 +110,13 @@ def city():
 
 
 def _city():
-    svc = services()
-    lang = current_language()
-    if svc.store.is_empty():
-        return render_template("city.html", empty=True, errors=[]), 200
-    filters, errors = _filters(request.args, svc.catalogue)
-    totals = svc.totals.get(svc.store, svc.catalogue, Filters(year=filters["year"], status=filters["status"]))
-    layer = filters["layer"]
-    values = shading_values(totals.table, svc.catalogue, layer)
-    colour = "#1d3557" if layer == ALL else svc.catalogue.layers[layer].colour
-    shading_name = _("all networks, km") if layer == ALL else svc.catalogue.layers[layer].names.get(lang)
-    top = max(values.values(), default=0.0)
-    unit = "km" if layer == ALL else svc.catalogue.layers[layer].unit
-    top_text = f"{top:.1f} {_('km')}" if unit == "km" else f"{int(top)}"
-    shown = None if layer == ALL else (layer,)
-    m = city_map(svc.catalogue, svc.store.read_layer("districts"), values, colour, map_options(shown),
-                 {"legend": _("Layers"), "districts": _("Districts"),
-                  "shading": _("District shading: %(what)s", what=shading_name), "top": top_text})
-    chart, chart_unit = bar_chart(totals.table, svc.catalogue, layer)
-    config = _config(svc, lang, totals.table, filters)
-    config["shading"] = layer
-    if layer == ALL:
-        for slug, v in values.items():
-            config["totals"].setdefault(slug, {})[ALL] = f"{v:.2f} {_('km')}"
-    return render_template("city.html", empty=False, errors=errors, map=map_parts(m), filters=filters,
-                           rows=km_table(totals.table, svc.catalogue), chart=chart, chart_unit=chart_unit,
-                           years=_years(svc), statuses=work_status_labels(), config=config), (400 if errors else 200)
+    if services().store.is_empty():
+        return render_template("pages/city.html", empty=True, errors=[]), 200
+    svc, filters, errors, totals, years = _inputs()
+    shown = None if filters["layer"] == ALL else (filters["layer"],)
+    view = city_view(svc.catalogue, svc.store.read_layer("districts"), totals, years, filters, map_options(shown),
+                     _urls(), _text())
+    return render_template("pages/city.html", empty=False, errors=errors, **view), (400 if errors else 200)
 
 
 @bp.get("/districts/<slug>")
@@ -144,34 +126,14 @@ def district(slug: str):
 
 def _district(slug: str):
     svc = services()
-    lang = current_language()
-    cat = svc.catalogue
-    if slug not in cat.districts:
-        return render_template("district.html", missing=slug, district=None), 404
+    if slug not in svc.catalogue.districts:
+        return render_template("pages/district.html", missing=slug, district=None), 404
     if svc.store.is_empty():
-        return render_template("city.html", empty=True, errors=[]), 200
-    filters, errors = _filters(request.args, cat)
-    totals = svc.totals.get(svc.store, cat, Filters(year=filters["year"], status=filters["status"]))
-    m = district_map(cat, svc.store.read_layer("districts"), slug, map_options(),
-                     {"districts": _("Districts")})
-    table = totals.table[totals.table["district"] == slug]
-    works = {}
-    for lid in cat.layers:
-        behind = totals.features_behind(lid, slug)
-        if len(behind) == 0:
-            continue
-        extra = totals.works[lid]
-        cols = [c for c in ("id", "start_date", "end_date", f"name_{lang}") if c in extra.columns]
-        behind = behind.merge(extra[cols], left_on="feature", right_on="id", how="left")
-        if f"name_{lang}" in behind.columns:
-            behind["name"] = behind[f"name_{lang}"].where(behind[f"name_{lang}"].notna(), behind["name"])
-        behind = behind.sort_values("length_m" if cat.layers[lid].unit == "km" else "area_m2", ascending=False)
-        top = behind.head(50).astype(object)
-        works[lid] = {"rows": top.where(top.notna(), None).to_dict("records"), "total": len(behind)}
-    return render_template("district.html", missing=None, district=cat.districts[slug], slug=slug,
-                           errors=errors, filters=filters, map=map_parts(m), works=works,
-                           rows=table.to_dict("records"), statuses=work_status_labels(), years=_years(svc),
-                           config=_config(svc, lang, totals.table, filters)), (400 if errors else 200)
+        return render_template("pages/city.html", empty=True, errors=[]), 200
+    svc, filters, errors, totals, years = _inputs()
+    view = district_view(svc.catalogue, svc.store.read_layer("districts"), totals, years, slug, filters,
+                         map_options(), _urls(), _text())
+    return render_template("pages/district.html", missing=None, errors=errors, **view), (400 if errors else 200)
 
 
 def _error(message: str, status: int):

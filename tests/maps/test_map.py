@@ -306,7 +306,7 @@ def test_every_map_label_is_translated():
 
     root = Path(__file__).resolve().parents[2]
     sources = [root / "geoworks/web/pages.py"] + [root / "templates" / n for n in
-                                                  ("city.html", "district.html", "_map_macros.html")]
+                                                  ("pages/city.html", "pages/district.html", "_map_macros.html")]
     pattern = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
     msgids = {a or b for src in sources for a, b in pattern.findall(src.read_text(encoding="utf-8"))}
     msgids = {m.replace('\\"', '"') for m in msgids}
