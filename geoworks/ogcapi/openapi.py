@@ -26,12 +26,10 @@ ERRORS = {
 }
 
 
-def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geoworks open API",
-                     version: str = "1.0.0", api_root: str | None = None) -> dict:
-    """OpenAPI 3.0.3 description of every route; ``server_url`` is the OGC base (e.g. http://host/ogc),
-    ``api_root`` the base of the totals and export routes (e.g. http://host/api)."""
+def _parameters(catalogue: Catalogue) -> dict:
+    """The reusable parameters (components/parameters)."""
     cids = collection_ids(catalogue)
-    p = {
+    return {
         "f": _param("f", {"type": "string", "enum": ["json", "html"]}, "Response format (default: by Accept header)."),
         "collectionId": _param("collectionId", {"type": "string", "enum": cids}, "Collection id.", "path", True),
         "featureId": _param("featureId", {"type": "string"}, "Feature id (works: the work's id; districts: the slug).",
@@ -53,11 +51,13 @@ def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geowor
         "layer": _param("layer", {"type": "string", "enum": list(catalogue.layers)}, "Layer id."),
         "lang": _param("lang", {"type": "string", "enum": ["kk", "ru", "en"]}, "Language of names and titles."),
     }
-    ref = {k: {"$ref": f"#/components/parameters/{k}"} for k in p}
-    filters = [ref["bbox"], ref["datetime"], ref["district"], ref["status"], ref["year"]]
+
+
+def _schemas() -> dict:
+    """The reusable schemas (components/schemas)."""
     link = {"type": "object", "required": ["href"], "properties": {
         "href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"}}}
-    schemas = {
+    return {
         "exception": {"type": "object", "required": ["code"], "properties": {
             "code": {"type": "string"}, "description": {"type": "string"}, "parameter": {"type": "string"}}},
         "link": link,
@@ -93,8 +93,15 @@ def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geowor
                 "km": {"type": "number"}, "network_km": {"type": "number"}, "features": {"type": "integer"},
                 "count": {"type": "integer"}, "area_m2": {"type": "number", "nullable": True}}}}}},
     }
-    html = {"text/html": {"schema": {"type": "string"}}}
-    paths = {
+
+
+HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _ogc_paths(ref: dict, filters: list) -> dict:
+    """The OGC API – Features paths, relative to the OGC base."""
+    html = HTML
+    return {
         "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "tags": ["Capabilities"],
                       "parameters": [ref["f"]],
                       "responses": {"200": {"description": "Links to the API's resources.", "content": {
@@ -127,26 +134,44 @@ def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geowor
             "responses": {"200": {"description": "The feature.", "content": {"application/geo+json": {"schema": {
                 "$ref": "#/components/schemas/featureGeoJSON"}}, **html}}, **ERRORS}}},
     }
+
+
+def _api_paths(ref: dict, filters: list, api_root: str) -> dict:
+    """The totals and export paths, served under ``api_root``."""
+    paths = {}
+    fmt = lambda values, d: _param("f", {"type": "string", "enum": values, "default": d}, "File format.")  # noqa: E731
+    files = {m: {"schema": {"type": "string", "format": "binary"}} for m in (
+        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    paths["/totals"] = {"servers": [{"url": api_root}], "get": {
+        "summary": "Kilometres, network kilometres (overlaps once), counts and areas per district and city",
+        "operationId": "getTotals", "tags": ["Totals"],
+        "parameters": [ref["layer"], ref["district"], ref["year"], ref["status"], ref["lang"],
+                       fmt(["json", "csv", "xlsx"], "json")],
+        "responses": {"200": {"description": "Totals; CSV and XLSX come as attachments named by what and when.",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/totals"}},
+                                          **files}}, "400": ERRORS["400"]}}}
+    paths["/features/{collectionId}"] = {"servers": [{"url": api_root}], "get": {
+        "summary": "Export a layer or a filtered selection as a file", "operationId": "exportFeatures",
+        "tags": ["Exports"],
+        "parameters": [ref["collectionId"], *filters, fmt(["geojson", "gpkg", "csv", "xlsx"], "geojson")],
+        "responses": {"200": {"description": "The file (CSV carries the geometry as WKT, lon/lat).", "content": {
+            "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}},
+            "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}}, **files}},
+            **ERRORS}}}
+    return paths
+
+
+def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geoworks open API",
+                     version: str = "1.0.0", api_root: str | None = None) -> dict:
+    """OpenAPI 3.0.3 description of every route; ``server_url`` is the OGC base (e.g. http://host/ogc),
+    ``api_root`` the base of the totals and export routes (e.g. http://host/api)."""
+    p = _parameters(catalogue)
+    ref = {k: {"$ref": f"#/components/parameters/{k}"} for k in p}
+    filters = [ref["bbox"], ref["datetime"], ref["district"], ref["status"], ref["year"]]
+    paths = _ogc_paths(ref, filters)
     if api_root:
-        fmt = lambda values, d: _param("f", {"type": "string", "enum": values, "default": d}, "File format.")  # noqa: E731
-        files = {m: {"schema": {"type": "string", "format": "binary"}} for m in (
-            "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
-        paths["/totals"] = {"servers": [{"url": api_root}], "get": {
-            "summary": "Kilometres, network kilometres (overlaps once), counts and areas per district and city",
-            "operationId": "getTotals", "tags": ["Totals"],
-            "parameters": [ref["layer"], ref["district"], ref["year"], ref["status"], ref["lang"],
-                           fmt(["json", "csv", "xlsx"], "json")],
-            "responses": {"200": {"description": "Totals; CSV and XLSX come as attachments named by what and when.",
-                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/totals"}},
-                                              **files}}, "400": ERRORS["400"]}}}
-        paths["/features/{collectionId}"] = {"servers": [{"url": api_root}], "get": {
-            "summary": "Export a layer or a filtered selection as a file", "operationId": "exportFeatures",
-            "tags": ["Exports"],
-            "parameters": [ref["collectionId"], *filters, fmt(["geojson", "gpkg", "csv", "xlsx"], "geojson")],
-            "responses": {"200": {"description": "The file (CSV carries the geometry as WKT, lon/lat).", "content": {
-                "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}},
-                "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}}, **files}},
-                **ERRORS}}}
+        paths.update(_api_paths(ref, filters, api_root))
+    schemas = _schemas()
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": version,
