@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GEOWORKS_DATA_DIR ?= instance
 
-.PHONY: run test test-clock install install-dev bench clean
+.PHONY: run test test-clock lint install install-dev bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,12 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and format) and mypy over the package
+lint: install-dev
+	$(BIN)/ruff check geoworks tests bench
+	$(BIN)/ruff format --check geoworks
+	$(BIN)/mypy
 
 # the suite again with the system clock a year ahead and a year back (libfaketime): it must not notice
 test-clock: install-dev
