@@ -1,58 +1,52 @@
-"""``geoworks gaps``: network gaps and extension estimates from the command line."""
+"""``geoworks gaps``: network gaps and extension estimates from the command line (geodesic metres).
+
+The columns and their rounding are the web's (:mod:`geoworks.plan.export`), without the
+access legs; the default threshold is ``GEOWORKS_GAP_THRESHOLD_M`` (:mod:`geoworks.config`).
+"""
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
+import pandas as pd
 
-from geoworks.plan.gaps import DEFAULT_THRESHOLD_M, GapsInputError
-from geoworks.plan.service import GapsService
+from geoworks.plan.export import GAP_COLUMNS
+from geoworks.plan.gaps import GapsInputError, GapsResult
 
 FORMATS = click.Choice(["table", "csv", "json", "geojson"])
+COLUMNS = [c for c in GAP_COLUMNS if c != "access_m"]  # the command prints no access legs
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
 
-@click.command("gaps")
-@click.option("--network", required=True, help="Network layer id (water, sewer, gas, heating, power, lighting, ...).")
-@click.option("--targets", default="courtyards", show_default=True, help="Stored point/polygon layer of targets.")
-@click.option("--targets-file", type=click.Path(dir_okay=False), help="A GeoJSON/GeoPackage of targets instead (not stored).")
-@click.option("--threshold", default=DEFAULT_THRESHOLD_M, show_default=True, help="Gap threshold in metres.")
-@click.option("--district", help="District slug or name (default: the whole city).")
-@click.option("--no-routes", is_flag=True, help="Skip the along-road estimates.")
-@click.option("--summary", "summary_only", is_flag=True, help="Print only the per-district summary.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def gaps(network, targets, targets_file, threshold, district, no_routes, summary_only, fmt) -> None:
-    """Targets farther than THRESHOLD metres from a network, with extension estimates (geodesic metres)."""
+def _compute(network: str, targets: str, targets_file: str | None, threshold: float | None, district: str | None,
+             routes: bool) -> GapsResult:
+    """The GapsResult for the command's options (threshold default from the config); exits 2 on bad input."""
     from geoworks.catalogue import default_catalogue
-    from geoworks.config import load_config
-    from geoworks.io.exports import to_csv, to_geojson
-    from geoworks.plan.service import read_targets_file
+    from geoworks.config import load_config, number
+    from geoworks.plan.service import GapsService, read_targets_file
     from geoworks.storage import open_store
 
-    cat = default_catalogue()
-    store = open_store(load_config())
-    svc = GapsService()
+    config = load_config()
+    cat, store, svc = default_catalogue(), open_store(config), GapsService()
+    threshold = number(config, "GEOWORKS_GAP_THRESHOLD_M") if threshold is None else threshold
     try:
         if targets_file:
-            result = svc.compute_uploaded(store, cat, network, read_targets_file(targets_file), threshold, district,
-                                          routes=not no_routes, label=targets_file)
-        else:
-            result = svc.compute(store, cat, network, targets, threshold, district, routes=not no_routes)
+            return svc.compute_uploaded(store, cat, network, read_targets_file(targets_file), threshold, district,
+                                        routes=routes, label=targets_file)
+        return svc.compute(store, cat, network, targets, threshold, district, routes=routes)
     except GapsInputError as exc:
         _fail(str(exc))
-    if summary_only:
-        table = result.summary.copy()
-        table["covered_share"] = table["covered_share"].round(4)
-    else:
-        cols = ["id", "name", "district", "distance_m", "line_id", "conn_lon", "conn_lat", "straight_m", "road_m",
-                "route_m", "route_status"]
-        table = result.gaps.sort_values("distance_m", ascending=False)[cols + ["geometry"]]
-        for col in ("distance_m", "straight_m", "road_m", "route_m"):
-            table[col] = table[col].round(1)
+
+
+def _write(table: pd.DataFrame, fmt: str, summary_only: bool) -> None:
+    """``table`` in ``fmt`` on standard output (CSV as UTF-8 without the BOM)."""
+    from geoworks.io.exports import to_csv, to_geojson
+
     if fmt == "geojson":
         if summary_only:
             _fail("--summary has no geometry; use --format table, csv or json")
@@ -65,11 +59,36 @@ def gaps(network, targets, targets_file, threshold, district, no_routes, summary
     else:
         out = table.drop(columns=["geometry", "conn_lon", "conn_lat"], errors="ignore")
         click.echo(out.to_string(index=False) if len(out) else "(no gaps)")
-        if not summary_only:
-            s = result.summary.iloc[-1]
-            click.echo(f"\n{int(s['gaps'])} gaps of {int(s['targets'])} targets at {result.threshold_m:g} m "
-                       f"from {result.network}")
 
 
-def register(main) -> None:
+@click.command("gaps")
+@click.option("--network", required=True, help="Network layer id (water, sewer, gas, heating, power, lighting, ...).")
+@click.option("--targets", default="courtyards", show_default=True, help="Stored point/polygon layer of targets.")
+@click.option("--targets-file", type=click.Path(dir_okay=False),
+              help="A GeoJSON/GeoPackage of targets instead (not stored).")
+@click.option("--threshold", type=float, default=None,
+              help="Gap threshold in metres.  [default: GEOWORKS_GAP_THRESHOLD_M, 100]")
+@click.option("--district", help="District slug or name (default: the whole city).")
+@click.option("--no-routes", is_flag=True, help="Skip the along-road estimates.")
+@click.option("--summary", "summary_only", is_flag=True, help="Print only the per-district summary.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def gaps(network: str, targets: str, targets_file: str | None, threshold: float | None, district: str | None,
+         no_routes: bool, summary_only: bool, fmt: str) -> None:
+    """Targets farther than THRESHOLD metres from a network, with extension estimates (geodesic metres)."""
+    from geoworks.plan.export import gaps_frame, summary_frame
+
+    result = _compute(network, targets, targets_file, threshold, district, routes=not no_routes)
+    if summary_only:
+        table = summary_frame(result)
+    else:
+        table = gaps_frame(result, columns=COLUMNS, farthest_first=True, coordinates=False)
+    _write(table, fmt, summary_only)
+    if fmt == "table" and not summary_only:
+        s = result.summary.iloc[-1]
+        click.echo(f"\n{int(s['gaps'])} gaps of {int(s['targets'])} targets at {result.threshold_m:g} m "
+                   f"from {result.network}")
+
+
+def register(main: click.Group) -> None:
+    """Add ``gaps`` to the command group."""
     main.add_command(gaps)

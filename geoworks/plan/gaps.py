@@ -10,8 +10,6 @@ Extension estimates for the gaps come from :mod:`geoworks.plan.routing`.
 """
 from __future__ import annotations
 
-from geoworks.config import DEFAULTS
-
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -20,8 +18,10 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from geoworks.config import DEFAULTS
 from geoworks.geodesy import WGS84, geodesic_distance_m, metric_crs_for, project_xy
 from geoworks.measure import OUTSIDE
+from geoworks.params import ParamError, parse_number
 from geoworks.plan.routing import NOT_ROUTED, RoadGraph
 
 DEFAULT_THRESHOLD_M = float(DEFAULTS["GEOWORKS_GAP_THRESHOLD_M"])  # type: ignore[arg-type]
@@ -38,19 +38,25 @@ class GapsInputError(ValueError):
     """The request cannot be computed (unknown layer, no features, threshold out of range); names the problem."""
 
 
-def check_threshold(value) -> float:
-    """The threshold in metres as a float; GapsInputError unless 0 < value <= MAX_THRESHOLD_M."""
+def check_threshold(value: object) -> float:
+    """The gap threshold in metres as a float; GapsInputError unless 0 < value <= MAX_THRESHOLD_M.
+
+    ``value`` is a number or the text of a request parameter (read by :func:`geoworks.params.parse_number`).
+    """
     try:
-        t = float(value)
-    except (TypeError, ValueError):
-        raise GapsInputError(f"threshold '{value}' is not a number of metres") from None
-    if not np.isfinite(t) or t <= MIN_THRESHOLD_M or t > MAX_THRESHOLD_M:
+        t = parse_number(None if value is None else str(value), "threshold")
+    except ParamError:
+        t = None
+    if t is None:
+        raise GapsInputError(f"threshold '{value}' is not a number of metres")
+    if t <= MIN_THRESHOLD_M or t > MAX_THRESHOLD_M:
         raise GapsInputError(f"threshold {value} m is out of range: give more than {MIN_THRESHOLD_M:g} "
                              f"and at most {MAX_THRESHOLD_M:g} metres")
     return t
 
 
-def nearest_lines(targets, network, metric_crs: str | None = None) -> pd.DataFrame:
+def nearest_lines(targets: gpd.GeoSeries | np.ndarray, network: gpd.GeoSeries | np.ndarray,
+                  metric_crs: str | None = None) -> pd.DataFrame:
     """For each lon/lat target geometry, the nearest network line and the connection point on it.
 
     Returns one row per target (same order): ``line`` (index into ``network``,
@@ -120,7 +126,7 @@ def _project(geoms: np.ndarray, crs: str) -> np.ndarray:
     return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
 
 
-def assign_districts(geoms, districts: gpd.GeoDataFrame | None) -> np.ndarray:
+def assign_districts(geoms: gpd.GeoSeries | np.ndarray, districts: gpd.GeoDataFrame | None) -> np.ndarray:
     """The district slug holding each lon/lat geometry's representative point ("outside" if none)."""
     geoms = np.asarray(getattr(geoms, "values", geoms), dtype=object)
     out = np.full(len(geoms), OUTSIDE, dtype=object)
@@ -166,6 +172,7 @@ class GapsResult:
 
     @property
     def gaps(self) -> gpd.GeoDataFrame:
+        """The targets farther than the threshold (rows of ``table``)."""
         return self.table[self.table["gap"].astype(bool)]
 
     def extensions(self) -> gpd.GeoDataFrame:
@@ -185,7 +192,7 @@ class GapsResult:
             return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=WGS84)
         return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=WGS84)
 
-    def for_district(self, slug: str | None) -> "GapsResult":
+    def for_district(self, slug: str | None) -> GapsResult:
         """The same result restricted to one district's targets (None: unchanged)."""
         if not slug:
             return self
@@ -193,7 +200,7 @@ class GapsResult:
         return GapsResult(table, district_summary(table, [slug]), self.threshold_m, self.network, self.targets)
 
     def with_threshold(self, threshold_m: float, roads: RoadGraph | None = None,
-                       max_routes: int = DEFAULT_MAX_ROUTES, districts: list[str] | None = None) -> "GapsResult":
+                       max_routes: int = DEFAULT_MAX_ROUTES, districts: list[str] | None = None) -> GapsResult:
         """Reclassify at another threshold (distances are kept), routing the new gaps when ``roads``."""
         table = classify(self.table.copy(), threshold_m)
         if roads is not None:

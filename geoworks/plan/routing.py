@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
@@ -24,7 +25,6 @@ OK = "ok"
 NO_ROAD_PATH = "no_road_path"
 NO_ROAD_NEARBY = "no_road_nearby"
 NOT_ROUTED = "not_routed"
-ROUTE_STATUSES = (OK, NO_ROAD_PATH, NO_ROAD_NEARBY, NOT_ROUTED)
 DEFAULT_MAX_SNAP_M = 1000.0
 _SNAP_DIGITS = 3  # metric vertices equal to the millimetre are one node
 
@@ -45,31 +45,30 @@ class Route:
 
     @property
     def length_m(self) -> float:
+        """The whole route in geodesic metres (road plus access legs); NaN when not routed."""
         return self.road_m + self.access_m
 
 
 class RoadGraph:
     """A routable graph of roads; build once, route many times (thread-safe)."""
 
-    def __init__(self, roads, metric_crs: str | None = None):
-        """``roads``: lon/lat line geometries (an array or GeoSeries in EPSG:4326)."""
+    def __init__(self, roads: np.ndarray | gpd.GeoSeries, metric_crs: str | None = None) -> None:
+        """``roads``: lon/lat line geometries (EPSG:4326); ``metric_crs`` the projected CRS for noding and
+        snapping (default: the UTM zone of the roads)."""
         geoms = np.asarray(getattr(roads, "values", roads), dtype=object)
         geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
         geoms = geoms[shapely.get_dimensions(geoms) == 1] if len(geoms) else geoms
         self.metric_crs = metric_crs or metric_crs_for(geoms)
         self.graph = nx.Graph()
         self._lock = threading.Lock()
-        self.node_xy = np.zeros((0, 2))
         self.node_lonlat = np.zeros((0, 2))
         self.edges = np.zeros((0, 2), dtype=int)
         self.edge_m = np.zeros(0)
         self.component = np.zeros(0, dtype=int)
-        self._tree = None
+        self._tree: STRtree | None = None
+        self._segments = np.zeros(0, dtype=object)
         if len(geoms):
             self._build(geoms)
-
-    def __len__(self) -> int:
-        return self.graph.number_of_edges()
 
     def _build(self, geoms: np.ndarray) -> None:
         xy = shapely.get_coordinates(geoms)
@@ -87,7 +86,6 @@ class RoadGraph:
         u, v = u[keep], v[keep]
         lo, hi = np.minimum(u, v), np.maximum(u, v)
         pairs = np.unique(np.column_stack([lo, hi]), axis=0)
-        self.node_xy = uniq
         lon, lat = project_xy(uniq[:, 0], uniq[:, 1], self.metric_crs, WGS84)
         self.node_lonlat = np.column_stack([lon, lat])
         a, b = pairs[:, 0], pairs[:, 1]
@@ -102,7 +100,9 @@ class RoadGraph:
         self._tree = STRtree(segs)
 
     def snap(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For metric points: the nearest edge index and the nearest point on it (metric x, y)."""
+        """For points in the graph's metric CRS: the nearest edge index and the nearest point on it (metric x, y)."""
+        if self._tree is None:
+            raise ValueError("the road graph has no roads to snap to")
         pts = shapely.points(np.column_stack([x, y]))
         idx = self._tree.query_nearest(pts, all_matches=False)
         edge = np.full(len(pts), -1, dtype=int)
@@ -112,7 +112,8 @@ class RoadGraph:
 
     def route_many(self, start_lonlat: np.ndarray, end_lonlat: np.ndarray,
                    max_snap_m: float = DEFAULT_MAX_SNAP_M) -> list[Route]:
-        """Routes from each start to each end (lon/lat arrays of shape (n, 2))."""
+        """Routes from each start to each end (lon/lat arrays of shape (n, 2), EPSG:4326); lengths in
+        geodesic metres; an end farther than ``max_snap_m`` from every road gets ``no_road_nearby``."""
         start_lonlat = np.asarray(start_lonlat, dtype=float).reshape(-1, 2)
         end_lonlat = np.asarray(end_lonlat, dtype=float).reshape(-1, 2)
         n = len(start_lonlat)
@@ -145,8 +146,9 @@ class RoadGraph:
             routes.append(Route(OK, road_m, float(access[i] + access[j]), geom))
         return routes
 
-    def route(self, start_lonlat, end_lonlat, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Route:
-        """One route from ``start_lonlat`` to ``end_lonlat`` ((lon, lat) pairs)."""
+    def route(self, start_lonlat: tuple[float, float], end_lonlat: tuple[float, float],
+              max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Route:
+        """One route from ``start_lonlat`` to ``end_lonlat`` ((lon, lat) pairs, EPSG:4326)."""
         return self.route_many(np.asarray([start_lonlat]), np.asarray([end_lonlat]), max_snap_m)[0]
 
     def _leg(self, node: int, q) -> float:

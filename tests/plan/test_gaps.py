@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import shapely
 
-from tests.helpers.geometry import GEOD, LAT, offset, two_districts
 from geoworks.plan.gaps import GapsInputError, check_threshold, district_summary, find_gaps, nearest_lines
 from geoworks.plan.service import GapsService
+from tests.helpers.geometry import GEOD, LAT, offset, two_districts
 
 NET_LON = 76.945  # the network runs north-south along this meridian, inside district 'a'
 DISTANCES = (50.0, 150.0, 1000.0)
@@ -68,7 +68,8 @@ def test_polygon_target_distance_is_from_the_polygon():
     se = offset(*sw, 90, 40)
     square = shapely.Polygon([sw, se, offset(*se, 0, 40), offset(*sw, 0, 40)])
     crossing = shapely.Polygon([offset(NET_LON, LAT, 270, 20), offset(NET_LON, LAT, 90, 20),
-                                offset(*offset(NET_LON, LAT, 90, 20), 0, 30), offset(*offset(NET_LON, LAT, 270, 20), 0, 30)])
+                                offset(*offset(NET_LON, LAT, 90, 20), 0, 30),
+                                offset(*offset(NET_LON, LAT, 270, 20), 0, 30)])
     targets = gpd.GeoDataFrame({"id": ["sq", "crossed"]}, geometry=[square, crossing], crs="EPSG:4326")
     res = find_gaps(targets, meridian_network(), 100)
     assert res.table["distance_m"].tolist() == pytest.approx([150.0, 0.0], abs=0.5)
@@ -127,7 +128,8 @@ def test_store_gaps_on_demo(demo_store, catalogue):
     assert (res.table["gap"] == (res.table["distance_m"] > 100)).all()
     # every reported distance is the geodesic distance between the two reported points
     t = res.table
-    _, _, d = GEOD.inv(t["from_lon"].to_numpy(), t["from_lat"].to_numpy(), t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy())
+    _, _, d = GEOD.inv(t["from_lon"].to_numpy(), t["from_lat"].to_numpy(),
+                       t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy())
     assert np.allclose(d, t["distance_m"].to_numpy(), atol=1e-6)
     gaps = res.gaps
     assert set(gaps["route_status"]) <= {"ok", "no_road_path", "no_road_nearby", "not_routed"}

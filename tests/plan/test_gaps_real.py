@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from geoworks.plan.gaps import find_gaps
+from geoworks.plan.routing import OK, RoadGraph
+from geoworks.plan.service import read_targets_file
 from tests.conftest import shared_file
 from tests.helpers.geometry import GEOD
-from geoworks.plan.gaps import find_gaps
-from geoworks.plan.service import read_targets_file
-from geoworks.plan.routing import OK, RoadGraph
 
 
 def test_helsinki_street_lamps_to_pipelines_with_road_routes():
@@ -21,7 +21,8 @@ def test_helsinki_street_lamps_to_pipelines_with_road_routes():
     res = find_gaps(lamps, pipes, 100, roads=graph)
     t = res.table
     assert len(t) == 586 and t["distance_m"].notna().all()
-    _, _, d = GEOD.inv(t["from_lon"].to_numpy(), t["from_lat"].to_numpy(), t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy())
+    _, _, d = GEOD.inv(t["from_lon"].to_numpy(), t["from_lat"].to_numpy(),
+                       t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy())
     assert np.allclose(d, t["distance_m"], atol=1e-6)
     assert 0 < t["gap"].sum() < len(t)
     ok = res.gaps[res.gaps["route_status"] == OK]

@@ -64,7 +64,9 @@ def test_page_renders_map_table_summary(client):
     assert "/plan/export/gaps.csv?" in html and "/plan/export/extensions.geojson?" in html
     # rows are sorted by distance, farthest first
     import re
-    dist = [float(v) for v in re.findall(r'<tr data-id="[^"]+">\s*<td class="gw-text">.*?</td>\s*<td class="gw-text">.*?</td>\s*<td data-value="([0-9.]+)">', html, re.S)]
+    row = (r'<tr data-id="[^"]+">\s*<td class="gw-text">.*?</td>\s*<td class="gw-text">.*?</td>'
+           r'\s*<td data-value="([0-9.]+)">')
+    dist = [float(v) for v in re.findall(row, html, re.DOTALL)]
     assert dist and dist == sorted(dist, reverse=True)
 
 
@@ -103,7 +105,8 @@ GEOJSON = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"id": "b1", "name": "<script>alert(1)</script>"},
      "geometry": {"type": "Point", "coordinates": [76.93, 43.25]}},
     {"type": "Feature", "properties": {"id": "b2", "name": "Block 2"},
-     "geometry": {"type": "Polygon", "coordinates": [[[76.95, 43.30], [76.951, 43.30], [76.951, 43.301], [76.95, 43.301], [76.95, 43.30]]]}},
+     "geometry": {"type": "Polygon", "coordinates": [[[76.95, 43.30], [76.951, 43.30], [76.951, 43.301],
+                                                      [76.95, 43.301], [76.95, 43.30]]]}},
 ]}
 
 

@@ -11,14 +11,16 @@ def plain_server(demo_dir):
     """The demo app without map tiles (the test machine may be offline)."""
     from geoworks.web import create_app
 
-    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_TILES": "none"}))
+    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir),
+                                           "GEOWORKS_TILES": "none"}))
     yield server
     server.stop()
 
 
 def test_plan_page_in_browser(plain_server, page):
     bad = []
-    page.on("response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
+    page.on("response",
+            lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
     page.goto(f"{plain_server.url}/plan?network=water&threshold=100&district=almaly&lang=en")
     page.wait_for_selector("#gw-map .leaflet-container")
     assert page.locator("#gw-map path.leaflet-interactive").count() > 50

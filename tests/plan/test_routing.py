@@ -5,9 +5,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from tests.helpers.geometry import GEOD, LAT, LON0, offset
 from geoworks.plan.gaps import find_gaps
 from geoworks.plan.routing import NO_ROAD_NEARBY, NO_ROAD_PATH, OK, RoadGraph
+from tests.helpers.geometry import GEOD, LAT, LON0, offset
 
 A = (LON0, LAT)
 B = offset(*A, 90, 300)
