@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geoworks.catalogue import default_catalogue  # noqa: E402
 from geoworks.demo import make_districts  # noqa: E402
-from geoworks.geodesy import UTM43N, WGS84, project_xy  # noqa: E402
+from geoworks.geodesy import WGS84, project_xy, to_wgs84  # noqa: E402
 from geoworks.near.index import NearIndex, NearQuery  # noqa: E402
 from geoworks.storage import open_store  # noqa: E402
 from geoworks.works import conform  # noqa: E402
@@ -33,8 +33,9 @@ from geoworks.works import conform  # noqa: E402
 STATUSES = np.array(["planned", "in_progress", "completed", "cancelled"], dtype=object)
 
 
-def make_layer(rng, n: int, kind: str, bounds, prefix: str) -> gpd.GeoDataFrame:
-    """n works in UTM bounds (metres), stored as lon/lat: 2-4 vertex lines of 50-400 m, or 60 m courtyards."""
+def make_layer(rng, n: int, kind: str, bounds, prefix: str, crs: str) -> gpd.GeoDataFrame:
+    """n works in ``bounds`` (metres in the metric ``crs``), stored as lon/lat: 2-4 vertex lines of
+    50-400 m, or 60 m courtyards."""
     x0, y0, x1, y1 = bounds
     x, y = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
     if kind == "polygon":
@@ -43,8 +44,10 @@ def make_layer(rng, n: int, kind: str, bounds, prefix: str) -> gpd.GeoDataFrame:
         k = 3
         steps = rng.uniform(20, 130, (n, k)) * np.where(rng.random((n, 1)) < 0.5, 1, -1)
         horizontal = rng.random(n) < 0.5
-        xs = np.concatenate([x[:, None], x[:, None] + np.cumsum(np.where(horizontal[:, None], steps, 0), axis=1)], axis=1)
-        ys = np.concatenate([y[:, None], y[:, None] + np.cumsum(np.where(horizontal[:, None], 0, steps), axis=1)], axis=1)
+        dx = np.cumsum(np.where(horizontal[:, None], steps, 0), axis=1)
+        dy = np.cumsum(np.where(horizontal[:, None], 0, steps), axis=1)
+        xs = np.concatenate([x[:, None], x[:, None] + dx], axis=1)
+        ys = np.concatenate([y[:, None], y[:, None] + dy], axis=1)
         geoms = shapely.linestrings(np.stack([xs, ys], axis=2))
     years = rng.integers(2019, 2027, n)
     status = STATUSES[rng.integers(0, 4, n)]
@@ -52,8 +55,8 @@ def make_layer(rng, n: int, kind: str, bounds, prefix: str) -> gpd.GeoDataFrame:
         "id": [f"{prefix}-{i:07d}" for i in range(n)], "name": "Абай даңғылы", "name_ru": "проспект Абая",
         "status": status, "start_date": [f"{y}-04-01" for y in years], "end_date": [f"{y}-10-31" for y in years],
         "year": years, "contractor": "ТОО «Bench»", "district": "almaly", "batch_id": "bench",
-    }, geometry=gpd.GeoSeries(geoms, crs=UTM43N)).to_crs(WGS84)
-    return conform(gdf)
+    }, geometry=gpd.GeoSeries(geoms, crs=crs))
+    return conform(to_wgs84(gdf))
 
 
 def percentile(values, p):
@@ -72,7 +75,8 @@ def main() -> None:
     cat = default_catalogue()
     rng = np.random.default_rng(7)
     bx0, by0, bx1, by1 = cat.city.bbox
-    mx, my = project_xy([bx0, bx1], [by0, by1])
+    crs = cat.city.metric_crs  # the CRS the near index works in
+    mx, my = project_xy([bx0, bx1], [by0, by1], WGS84, crs)
     bounds = (min(mx), min(my), max(mx), max(my))
     layers = list(cat.layers)
     per = np.full(len(layers), args.features // len(layers))
@@ -84,7 +88,7 @@ def main() -> None:
         with store.transaction() as tx:
             tx.write_layer("districts", make_districts(cat))
             for lid, n in zip(layers, per):
-                tx.write_layer(lid, make_layer(rng, int(n), cat.layers[lid].geometry, bounds, lid))
+                tx.write_layer(lid, make_layer(rng, int(n), cat.layers[lid].geometry, bounds, lid, crs))
         t_write = time.perf_counter() - t
         stored = sum(store.count(lid) for lid in layers)
         print(f"stored {stored:,} works in {t_write:.1f} s ({Path(store.path).stat().st_size / 1e6:.0f} MB GeoPackage)")
@@ -121,7 +125,8 @@ def main() -> None:
             p50, p99 = percentile(times, 50), percentile(times, 99)
             s50, s99 = percentile(scan_times, 50), percentile(scan_times, 99)
             print(f"\n{int(args.radius)} m queries, {label}: {len(times)} indexed, {len(scan_times)} full scans")
-            print(f"  works found per query: median {int(np.median(found))}, index candidates median {int(np.median(cands))}")
+            print(f"  works found per query: median {int(np.median(found))}, "
+                  f"index candidates median {int(np.median(cands))}")
             print(f"  index:     p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {percentile(times, 100):7.2f} ms")
             print(f"  full scan: p50 {s50:7.2f} ms   p99 {s99:7.2f} ms")
             print(f"  ratio full scan / index: p50 {s50 / p50:.0f}x, p99 {s99 / p99:.0f}x")

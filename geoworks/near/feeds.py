@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -18,12 +18,16 @@ from geoworks import clock
 
 ATOM = "http://www.w3.org/2005/Atom"
 GEORSS = "http://www.georss.org/georss"
+AUTHOR = "geoworks"
+EPOCH = "1970-01-01T00:00:00Z"  # the updated time of an empty feed
 ET.register_namespace("", ATOM)
 ET.register_namespace("georss", GEORSS)
 
 
 @dataclass(frozen=True)
 class FeedEntry:
+    """One Atom entry: a work (its stable id, when it last changed, a link back to the page)."""
+
     id: str
     title: str
     updated: str  # RFC 3339
@@ -39,9 +43,10 @@ def entry_id(layer: str, work_id: str) -> str:
 
 
 def _rfc3339(value: dt.datetime) -> str:
+    """``value`` in UTC as RFC 3339 to the second (naive times are taken as UTC)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def work_updated(start: str | None, end: str | None, imported: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -49,17 +54,17 @@ def work_updated(start: str | None, end: str | None, imported: dt.datetime | Non
     times = [imported] if imported else []
     for d in (start, end):
         try:
-            day = dt.datetime.fromisoformat(str(d)[:10]).replace(tzinfo=dt.timezone.utc)
+            day = dt.datetime.fromisoformat(str(d)[:10]).replace(tzinfo=dt.UTC)
         except (TypeError, ValueError):
             continue
         if day <= now:
             times.append(day)
-    return max(times) if times else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return max(times) if times else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def batch_times(batches: pd.DataFrame) -> dict[str, dt.datetime]:
+def batch_times(batches: pd.DataFrame | None) -> dict[str, dt.datetime]:
     """batch id -> import time (UTC) from the store's ``batches`` table."""
-    out = {}
+    out: dict[str, dt.datetime] = {}
     if batches is None or not len(batches) or "id" not in batches or "created" not in batches:
         return out
     for bid, created in zip(batches["id"], batches["created"]):
@@ -67,7 +72,7 @@ def batch_times(batches: pd.DataFrame) -> dict[str, dt.datetime]:
             t = dt.datetime.fromisoformat(str(created).replace("Z", "+00:00"))
         except ValueError:
             continue
-        out[str(bid)] = t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+        out[str(bid)] = t if t.tzinfo else t.replace(tzinfo=dt.UTC)
     return out
 
 
@@ -97,19 +102,15 @@ def near_entries(works: Iterable[Mapping], *, describe: Callable[[Mapping], tupl
 
 
 def atom_feed(*, feed_id: str, title: str, self_url: str, alternate_url: str, entries: list[FeedEntry],
-              updated: str | None = None, subtitle: str | None = None, author: str = "geoworks",
               lang: str = "ru") -> bytes:
-    """An Atom document (UTF-8 bytes). ``updated`` defaults to the newest entry's time."""
+    """An Atom document (UTF-8 bytes), updated at its newest entry's time (RFC 3339, UTC)."""
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
     ET.SubElement(feed, f"{{{ATOM}}}title").text = title
-    if subtitle:
-        ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = subtitle
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated or (
-        max(e.updated for e in entries) if entries else "1970-01-01T00:00:00Z")
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = max(e.updated for e in entries) if entries else EPOCH
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml", "href": self_url})
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": alternate_url})
-    ET.SubElement(ET.SubElement(feed, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = author
+    ET.SubElement(ET.SubElement(feed, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = AUTHOR
     ET.SubElement(feed, f"{{{ATOM}}}generator").text = "geoworks"
     for e in entries:
         item = ET.SubElement(feed, f"{{{ATOM}}}entry")

@@ -1,7 +1,8 @@
 """Street and object name search over the works' names, in Kazakh, Russian and Latin spelling.
 
-A name is reduced to *keys*, one per word: Kazakh letters folded to their
-Russian neighbours, Cyrillic transliterated to Latin, Latin spelling variants
+A name is reduced to *keys*, one per word: Cyrillic (Russian and Kazakh)
+transliterated to Latin by the app's one table (:func:`geoworks.names.to_latin`),
+Kazakh letters thereby meeting their Russian neighbours, Latin spelling variants
 folded (y/j -> i, kh/x -> h, q -> k, w -> u ...), trailing vowels (Russian
 case endings: "Абая" / "Абай" / "Abai") dropped, and street-type words
 ("даңғылы", "проспект", "пр.", "улица", "көшесі", "street" ...) ignored.
@@ -14,23 +15,25 @@ place is the point of those works nearest their middle (EPSG:4326).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
 
-_CYR = {
-    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
-    "з": "z", "и": "i", "й": "i", "і": "i", "к": "k", "қ": "k", "л": "l", "м": "m", "н": "n", "ң": "n",
-    "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f",
-    "х": "h", "һ": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "", "э": "e",
-    "ю": "iu", "я": "ia",
-}
-_LATIN_FOLDS = (("kh", "h"), ("x", "h"), ("q", "k"), ("w", "u"), ("j", "i"), ("y", "i"), ("c", "ts"),
-                ("ph", "f"), ("ee", "i"))
+from geoworks.names import to_latin
+
+if TYPE_CHECKING:
+    from geoworks.near.index import NearIndex
+
+# Latin spelling variants folded, in this order ("shch": Russian щ as sh; "kkh": кх as one h).
+_LATIN_FOLDS = (("shch", "sh"), ("kkh", "kh"), ("kh", "h"), ("x", "h"), ("q", "k"), ("w", "u"), ("j", "i"),
+                ("y", "i"), ("c", "ts"), ("ph", "f"), ("ee", "i"))
 STREET_WORDS = (
     "даңғылы", "даңғ", "көшесі", "көше", "көш", "тұйық", "шағын", "ықшамауданы", "ықшам", "аудан", "ауданы",
     "проспект", "просп", "пр", "пр-т", "улица", "ул", "переулок", "пер", "бульвар", "б-р", "шоссе", "площадь",
@@ -44,7 +47,7 @@ _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 def _fold(word: str) -> str:
     """One word (lower case) to its Latin folded form, before ending removal."""
-    word = "".join(_CYR.get(ch, ch) for ch in word)
+    word = to_latin(word)
     word = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
     for a, b in _LATIN_FOLDS:
         word = word.replace(a, b)
@@ -141,8 +144,9 @@ class Candidate:
 class StreetIndex:
     """Distinct (name, name_ru, district) groups of the works, searchable by :func:`name_keys`."""
 
-    def __init__(self, table: pd.DataFrame, geoms: np.ndarray):
-        """``table`` has columns name, name_ru, district, layer; ``geoms`` lon/lat geometries, same order."""
+    def __init__(self, table: pd.DataFrame, geoms: np.ndarray | Sequence) -> None:
+        """``table`` has columns name, name_ru, district, layer; ``geoms`` lon/lat geometries (EPSG:4326),
+        same order."""
         t = pd.DataFrame({
             "name": table["name"].fillna("").astype(str).to_numpy(),
             "name_ru": (table["name_ru"] if "name_ru" in table else pd.Series([""] * len(table)))
@@ -159,11 +163,12 @@ class StreetIndex:
         self.geoms = np.asarray(geoms, dtype=object)
 
     @classmethod
-    def from_near_index(cls, index) -> "StreetIndex":
+    def from_near_index(cls, index: NearIndex) -> StreetIndex:
         """Built from a :class:`geoworks.near.index.NearIndex` (its attribute table and lon/lat geometries)."""
         return cls(index.table, index.lonlat)
 
     def _place(self, positions: np.ndarray) -> tuple[float, float]:
+        """(lon, lat) of the vertex of these works nearest the median of their vertices (EPSG:4326)."""
         geoms = self.geoms[positions]
         geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
         if len(geoms) == 0:
@@ -175,7 +180,7 @@ class StreetIndex:
         return float(coords[i, 0]), float(coords[i, 1])
 
     def search(self, query: str, limit: int = 20) -> list[Candidate]:
-        """Candidates for ``query``, best first (then by name); [] when nothing matches."""
+        """Candidates for ``query``, best first (then by name), places in lon/lat; [] when nothing matches."""
         qk = name_keys(query)
         if not qk:
             return []
@@ -188,13 +193,14 @@ class StreetIndex:
         out = []
         for s, name, name_ru, district, pos, layers in hits[:limit]:
             lon, lat = self._place(pos)
-            out.append(Candidate(f"{name}|{district}", name, name_ru, district, len(pos), layers, lon, lat, round(s, 3)))
+            out.append(Candidate(f"{name}|{district}", name, name_ru, district, len(pos), layers, lon, lat,
+                                 round(s, 3)))
         return out
 
     def get(self, key: str) -> Candidate | None:
         """The candidate with this stable key ("<name>|<district>"), or None."""
         name, _, district = str(key).rpartition("|")
-        for gname, name_ru, gdistrict, keys, pos, layers in self.groups:
+        for gname, name_ru, gdistrict, _keys, pos, layers in self.groups:
             if gname == name and gdistrict == district:
                 lon, lat = self._place(pos)
                 return Candidate(key, gname, name_ru, gdistrict, len(pos), layers, lon, lat, 1.0)
@@ -205,12 +211,10 @@ class StreetCache:
     """The street index of the current near index (rebuilt when the near index changes)."""
 
     def __init__(self) -> None:
-        import threading
-
         self._lock = threading.Lock()
         self._entry: tuple[int, StreetIndex] | None = None
 
-    def get(self, index) -> StreetIndex:
+    def get(self, index: NearIndex) -> StreetIndex:
         """The :class:`StreetIndex` of ``index`` (a :class:`geoworks.near.index.NearIndex`)."""
         with self._lock:
             if self._entry is None or self._entry[0] != id(index):

@@ -1,7 +1,6 @@
 """Near-me page in a real browser: click on the map to search; a 360-px-wide phone screen."""
 from __future__ import annotations
 
-
 from tests.conftest import screenshot
 
 
@@ -57,8 +56,8 @@ def test_phone_viewport(browser, live_server):
 
 
 def test_use_my_location(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, geolocation={"latitude": 43.2383, "longitude": 76.9453},
-                                  permissions=["geolocation"])
+    context = browser.new_context(viewport={"width": 360, "height": 740},
+                                  geolocation={"latitude": 43.2383, "longitude": 76.9453}, permissions=["geolocation"])
     pg = context.new_page()
     try:
         pg.goto(f"{live_server.url}/near?lang=en")

@@ -5,8 +5,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from tests.helpers.geometry import GEOD, LAT, LON0, offset
 from geoworks.near.index import NearIndex, NearInputError, NearQuery, find_near, larger_radius, parse_query
+from tests.helpers.geometry import GEOD, LAT, LON0, offset
 
 LON, LATQ = LON0, LAT  # the resident's courtyard
 

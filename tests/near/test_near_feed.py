@@ -8,14 +8,14 @@ import shapely
 
 from geoworks.near.feeds import atom_feed, entry_id, near_entries, work_updated
 
-NOW = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
-IMPORTED = {"b1": dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.timezone.utc)}
+NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+IMPORTED = {"b1": dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)}
 
 
 def test_updated_is_latest_past_event():
     imp = IMPORTED["b1"]
-    assert work_updated("2026-03-01", "2026-12-31", imp, NOW) == dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
-    assert work_updated("2025-03-01", "2026-05-31", imp, NOW) == dt.datetime(2026, 5, 31, tzinfo=dt.timezone.utc)
+    assert work_updated("2026-03-01", "2026-12-31", imp, NOW) == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    assert work_updated("2025-03-01", "2026-05-31", imp, NOW) == dt.datetime(2026, 5, 31, tzinfo=dt.UTC)
     assert work_updated("2026-12-01", "2026-12-31", imp, NOW) == imp  # planned: nothing happened yet
     assert work_updated(None, "garbage", None, NOW).year == 1970
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from tests.conftest import shared_file
 from geoworks.near.index import NearIndex
 from geoworks.near.streets import StreetIndex, match_score, name_keys
+from tests.conftest import shared_file
 
 ABAI = ["Абая", "Абай даңғылы", "пр. Абая", "Abai", "Abay avenue", "проспект Абая", "АБАЯ!", "пр-т Абая"]
 
@@ -68,3 +68,15 @@ def test_real_works_map_names(tmp_path):
         text = " ".join(k for k in r["address"].upper().replace(",", " ").replace(".", " ").split())
         names = [c.name for c in streets.search(text, limit=100)]
         assert r["address"] in names, r["address"]
+
+
+def test_one_transliteration_table():
+    """Street keys use geoworks.names' table: every Cyrillic letter it knows folds to plain Latin."""
+    from geoworks.names import CYRILLIC_LATIN
+    from geoworks.near import streets
+
+    assert not hasattr(streets, "_CYR")
+    for letter in CYRILLIC_LATIN:
+        assert streets._fold(letter).isascii(), letter
+    assert name_keys("ул. Щепкина") == name_keys("Shchepkina street") == name_keys("Shepkina") == ("shepkin",)
+    assert name_keys("Бекхожин") == name_keys("Бехожин")  # кх folds as before: one h

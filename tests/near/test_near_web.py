@@ -6,9 +6,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from tests.helpers.geometry import GEOD, offset
 from geoworks.storage import open_store
 from geoworks.works import conform
+from tests.helpers.geometry import GEOD, offset
 
 LAT, LON = 43.25, 76.93  # inside the city
 
