@@ -62,11 +62,10 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    from tests.helpers.imports import many_lines
-
     from geoworks.catalogue import default_catalogue
     from geoworks.demo import write_demo
     from geoworks.storage import open_store
+    from tests.helpers.imports import many_lines
 
     tmp = Path(tempfile.mkdtemp(prefix="geoworks-bench-"))
     try:

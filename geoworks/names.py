@@ -19,8 +19,8 @@ CYRILLIC_LATIN: dict[str, str] = dict(zip(
 # Columns that hold a feature's or a district's name, most specific first (matched ignoring case,
 # spaces, dots, colons, dashes and underscores).
 NAME_COLUMNS: tuple[str, ...] = (
-    "name", "name_en", "name:en", "name_ru", "name:ru", "name_kk", "name:kk", "title", "street", "street_name",
-    "object", "district", "slug", "name_1", "наименование", "название", "имя", "улица", "объект", "район",
+    "name", "title", "street", "street_name", "object", "name_ru", "name:ru", "name_kk", "name:kk", "name_en",
+    "name:en", "district", "slug", "name_1", "наименование", "название", "имя", "улица", "объект", "район",
     "атауы", "аты", "көше", "нысан", "аудан",
 )
 

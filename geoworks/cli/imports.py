@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -26,8 +27,8 @@ def _user() -> str:
 class _Bars:
     """tqdm bars per stage, shown only for large imports."""
 
-    def __init__(self):
-        self.bars = {}
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if total < PROGRESS_MIN:
@@ -44,14 +45,24 @@ class _Bars:
             bar.close()
 
 
-def _report(report, quiet: bool = False) -> None:
+def _report(report) -> None:
     for line in report.lines():
         click.echo(line, err=line.startswith("error"))
-    if not quiet:
-        click.echo(report.summary())
+    click.echo(report.summary())
 
 
-def _commit(store, cat, items, label, force, bars):
+def _check_duplicate(store, file: str, layers: list[str], label: str) -> None:
+    """Fail before any work when the same file was already imported into one of ``layers``."""
+    from geoworks.importers.batches import DuplicateImport, check_duplicate
+    from geoworks.io.readers import file_checksum
+
+    try:
+        check_duplicate(store.read_table("batches"), file_checksum(file), layers, label)
+    except DuplicateImport as exc:
+        _fail(str(exc))
+
+
+def _commit(store, cat, items, label: str, force: bool, bars: _Bars) -> None:
     from geoworks.importers import BatchError, commit
     from geoworks.storage import StoreError
 
@@ -71,17 +82,19 @@ def _commit(store, cat, items, label, force, bars):
 @click.option("--crs", help="CRS of a file that declares none, e.g. EPSG:32643.")
 @click.option("--source-layer", help="Layer inside a GeoPackage/KML, or Shapefile inside a zip.")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
-              help="Map a file column to a work field (name, status, start_date, end_date, year, contractor, source_id).")
+              help="Map a file column to a work field "
+                   "(name, status, start_date, end_date, year, contractor, source_id).")
 @click.option("--name-field", help="District name column (with --layer districts).")
-@click.option("--strict", is_flag=True, help="Reject invalid geometries and missing geometries instead of repairing/skipping.")
+@click.option("--strict", is_flag=True,
+              help="Reject invalid geometries and missing geometries instead of repairing/skipping.")
 @click.option("--outside", type=click.Choice(["skip", "reject", "keep"]), default="skip", show_default=True,
               help="Features far outside the city: skip them (warned), reject the file, or keep them.")
 @click.option("--force", is_flag=True, help="Import a file again although the same file (checksum) was imported.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
-def import_cmd(file, layer, crs, source_layer, maps, name_field, strict, outside, force, dry_run) -> None:
+def import_cmd(file: str, layer: str, crs: str | None, source_layer: str | None, maps: tuple[str, ...],
+               name_field: str | None, strict: bool, outside: str, force: bool, dry_run: bool) -> None:
     """Import FILE (GeoJSON, GeoPackage, Shapefile .shp/.zip, GeoParquet, CSV, KML) as one batch."""
-    from geoworks.importers import Options, find_duplicate, prepare
-    from geoworks.io.sources import file_checksum
+    from geoworks.importers import Options, prepare
     from geoworks.importers.columns import MappingError, parse_map_options
 
     cat = default_catalogue()
@@ -96,10 +109,7 @@ def import_cmd(file, layer, crs, source_layer, maps, name_field, strict, outside
     store = open_store(load_config())
     label = os.path.basename(file)
     if not force and not dry_run:
-        dup = find_duplicate(store.read_table("batches"), file_checksum(file), [layer])
-        if dup is not None:
-            _fail(f"{label}: this file was already imported into '{dup['layer']}' as batch {dup['id']} "
-                  f"on {dup['created']}; use --force to import it again")
+        _check_duplicate(store, file, [layer], label)
     opts = Options(crs=crs, source_layer=source_layer, mapping=mapping, strict=strict, outside=outside,
                    name_field=name_field)
     bars = _Bars()
@@ -123,10 +133,10 @@ def import_cmd(file, layer, crs, source_layer, maps, name_field, strict, outside
 @click.option("--strict", is_flag=True)
 @click.option("--force", is_flag=True, help="Import the same extract again.")
 @click.option("--dry-run", is_flag=True)
-def import_osm_cmd(file, mapping_file, outside, strict, force, dry_run) -> None:
+def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bool, force: bool,
+                   dry_run: bool) -> None:
     """Import an OpenStreetMap extract (.osm.pbf) into the layers its tags map to, as one batch."""
-    from geoworks.importers import Options, find_duplicate, prepare_osm
-    from geoworks.io.sources import file_checksum
+    from geoworks.importers import Options, prepare_osm
 
     cat = default_catalogue()
     if not os.path.isfile(file):
@@ -147,15 +157,13 @@ def import_osm_cmd(file, mapping_file, outside, strict, force, dry_run) -> None:
         click.echo("dry run: nothing written")
         return
     if not force:
-        dup = find_duplicate(store.read_table("batches"), file_checksum(file), [i.layer for i in items])
-        if dup is not None:
-            _fail(f"{label}: this extract was already imported as batch {dup['id']}; use --force to import it again")
+        _check_duplicate(store, file, [i.layer for i in items], label)
     _commit(store, cat, items, label, force, bars)
 
 
 @click.command("batches")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def batches_cmd(fmt) -> None:
+def batches_cmd(fmt: str) -> None:
     """List import batches, newest first."""
     from geoworks.cli import _emit
     from geoworks.importers import list_batches
@@ -165,15 +173,15 @@ def batches_cmd(fmt) -> None:
 
 @click.command("rollback")
 @click.argument("batch_id")
-def rollback_cmd(batch_id) -> None:
+def rollback_cmd(batch_id: str) -> None:
     """Remove one batch's features (and nothing else)."""
-    from geoworks.importers import BatchError, rollback
+    from geoworks.importers.batches import BatchError, rollback, rollback_summary
 
     try:
         removed = rollback(open_store(load_config()), default_catalogue(), batch_id, _user())
     except BatchError as exc:
         _fail(str(exc))
-    click.echo(f"batch {batch_id} rolled back: " + ", ".join(f"{k} -{v}" for k, v in removed.items()))
+    click.echo(rollback_summary(batch_id, removed))
 
 
 @click.group("user")
@@ -184,8 +192,9 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["resident", "engineer", "official", "admin"]), required=True)
-@click.option("--password", envvar="GEOWORKS_NEW_PASSWORD", help="Password (default: asked; or $GEOWORKS_NEW_PASSWORD).")
-def user_add(name, role, password) -> None:
+@click.option("--password", envvar="GEOWORKS_NEW_PASSWORD",
+              help="Password (default: asked; or $GEOWORKS_NEW_PASSWORD).")
+def user_add(name: str, role: str, password: str | None) -> None:
     """Create or update user NAME with ROLE."""
     from geoworks.storage.users import UserError, UserStore
 
@@ -209,7 +218,8 @@ def user_list() -> None:
 
 @user_group.command("remove")
 @click.argument("name")
-def user_remove(name) -> None:
+def user_remove(name: str) -> None:
+    """Remove user NAME."""
     from geoworks.storage.users import UserError, UserStore
 
     try:
@@ -219,6 +229,7 @@ def user_remove(name) -> None:
     click.echo(f"user {name} removed")
 
 
-def register(main) -> None:
+def register(main: click.Group) -> None:
+    """Add these commands to the geoworks CLI group ``main``."""
     for cmd in (import_cmd, import_osm_cmd, batches_cmd, rollback_cmd, user_group):
         main.add_command(cmd)

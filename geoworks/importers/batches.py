@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
 
 import geopandas as gpd
 import pandas as pd
@@ -17,7 +17,7 @@ import pyogrio
 
 from geoworks import clock
 from geoworks.catalogue import Catalogue
-from geoworks.importers.prepare import CHUNK, Prepared, Progress, _noop
+from geoworks.importers.prepare import CHUNK, Prepared, Progress, no_progress
 from geoworks.storage import Store
 from geoworks.works import annotate, conform
 
@@ -33,7 +33,12 @@ class DuplicateImport(BatchError):
     """The same file (by checksum) was already imported into the same layer."""
 
 
+class UnknownBatch(BatchError):
+    """No batch has the id given."""
+
+
 def new_batch_id(now: dt.datetime | None = None) -> str:
+    """A new batch id, ``b<UTC date>-<time>-<6 hex>``."""
     now = now or clock.now()
     return f"b{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -47,6 +52,21 @@ def list_batches(store: Store) -> pd.DataFrame:
         if col not in df.columns:
             df[col] = None
     return df.sort_values("created", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def batch_records(store: Store) -> list[dict]:
+    """Every batch, newest first, as dicts (None for missing values)."""
+    df = list_batches(store)
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def check_duplicate(batches: pd.DataFrame, checksum: str, layers: Iterable[str], file_label: str) -> None:
+    """DuplicateImport when a committed batch imported the same file (``checksum``) into one of ``layers``."""
+    dup = find_duplicate(batches, checksum, layers)
+    if dup is not None:
+        raise DuplicateImport(f"{file_label}: this file (checksum {checksum[:19]}...) was already imported into "
+                              f"'{dup['layer']}' as batch {dup['id']} on {dup['created']}; "
+                              "use --force to import it again")
 
 
 def find_duplicate(batches: pd.DataFrame, checksum: str, layers: Iterable[str]) -> dict | None:
@@ -114,30 +134,28 @@ def _record(tx, row: dict) -> None:
 
 
 def commit(store: Store, catalogue: Catalogue, items: list[Prepared], user: str, file_label: str,
-           force: bool = False, progress: Progress = _noop, now: dt.datetime | None = None) -> dict:
+           force: bool = False, progress: Progress = no_progress, now: dt.datetime | None = None) -> dict:
     """Write ``items`` (one file's features, one or more layers) as ONE batch, in one transaction.
 
     Raises DuplicateImport when the same checksum was imported into the same layer, unless ``force``.
     Returns the batch row; ``now`` (default: :func:`geoworks.clock.now`) is its time.
     """
-    bad = [p for p in items if not p.ok]
-    if bad:
+    frames = [p.features for p in items if p.ok and p.features is not None]
+    if len(frames) < len(items):
         raise BatchError(f"{file_label}: validation failed; nothing written")
     if not items:
         raise BatchError(f"{file_label}: nothing to import")
     checksum = items[0].checksum
     layers = [p.layer for p in items]
-    total = sum(len(p.features) for p in items)
+    total = sum(len(f) for f in frames)
     now = now or clock.now()
     batch_id = new_batch_id(now)
     with store.transaction() as tx:
-        dup = find_duplicate(tx.read_table("batches"), checksum, layers)
-        if dup is not None and not force:
-            raise DuplicateImport(f"{file_label}: this file (checksum {checksum[:19]}...) was already imported into "
-                                  f"'{dup['layer']}' as batch {dup['id']} on {dup['created']}; use --force to import it again")
+        if not force:
+            check_duplicate(tx.read_table("batches"), checksum, layers, file_label)
         done = 0
-        for p in items:
-            gdf = p.features.copy()
+        for p, features in zip(items, frames):
+            gdf = features.copy()
             if p.layer == "districts":
                 _replace_districts(tx, catalogue, gdf, progress)
                 done += len(gdf)
@@ -176,7 +194,7 @@ def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str,
         batches = tx.read_table("batches")
         if not len(batches) or batch_id not in set(batches["id"].astype(str)):
             known = ", ".join(batches["id"].astype(str).tolist()[-10:]) if len(batches) else "(none)"
-            raise BatchError(f"no batch '{batch_id}'; batches: {known}")
+            raise UnknownBatch(f"no batch '{batch_id}'; batches: {known}")
         i = batches.index[batches["id"].astype(str) == batch_id][0]
         row = batches.loc[i]
         if row["status"] != COMMITTED:
@@ -197,3 +215,8 @@ def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str,
         batches.loc[i, "rolled_back"] = f"{(now or clock.now()).isoformat(timespec='seconds')} by {user}"
         tx.write_table("batches", batches)
     return removed
+
+
+def rollback_summary(batch_id: str, removed: dict[str, int]) -> str:
+    """'batch <id> rolled back: roads -3, ...': what :func:`rollback` removed, per layer."""
+    return f"batch {batch_id} rolled back: " + ", ".join(f"{k} -{v}" for k, v in removed.items())

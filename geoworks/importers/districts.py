@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from geoworks.catalogue import Catalogue
+from geoworks.names import to_latin
 
 _KK_FOLD = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
                           "і": "и", "ё": "е", "й": "и"})
 _DROP = re.compile(r"\b(district|rayon|raion|audany|ауданы|район|р-н|region)\b")
-_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
-                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-                 "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u",
-                 "u", "h", "i"]))
 
 
-def _norm(name) -> str:
+def _norm(name: object) -> str:
     text = str(name or "").split(",")[0].strip().casefold()
     text = _DROP.sub(" ", text)
     return " ".join(text.split())
@@ -30,9 +28,9 @@ def _latin_key(text: str) -> str:
 _SUFFIXES = {_latin_key(s) for s in ("ский", "инский", "skiy", "sky")}
 
 
-def match_district(values, catalogue: Catalogue) -> str | None:
+def match_district(values: Iterable, catalogue: Catalogue) -> str | None:
     """The slug of the catalogue district named by any of ``values`` (kk, ru or en, loosely spelt), or None."""
-    keys = {}
+    keys: dict[str, set[str]] = {}
     for d in catalogue.districts.values():
         for n in (*d.names.all(), d.slug):
             keys.setdefault(_latin_key(_norm(n)), set()).add(d.slug)
@@ -53,7 +51,7 @@ def match_district(values, catalogue: Catalogue) -> str | None:
 
 def slugify(name: str) -> str:
     """A catalogue-style slug (a-z, 0-9, _) from a name in any script."""
-    text = "".join(_CYR.get(ch, ch) for ch in _norm(name))
+    text = to_latin(_norm(name))
     text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
     if not text or not text[0].isalpha():
         text = "d_" + text

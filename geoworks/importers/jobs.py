@@ -1,5 +1,6 @@
-"""Upload jobs: a file waiting under ``<data dir>/uploads/<token>/`` is validated and committed in a
-background thread whose progress a page can show. Nothing here knows about HTTP.
+"""Uploads and their jobs: an uploaded file waits under ``<data dir>/uploads/<token>/`` with its settings,
+is validated (:func:`receive_upload`), then committed in a background thread whose progress a page can
+show (:class:`Jobs`). A file that fails validation is deleted at once. Nothing here knows about HTTP.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import secrets
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +18,33 @@ import geopandas as gpd
 
 from geoworks.catalogue import Catalogue
 from geoworks.importers.batches import BatchError, commit
-from geoworks.importers.prepare import Prepared, prepare
+from geoworks.importers.columns import MappingError, parse_map_options
+from geoworks.importers.prepare import Prepared, Progress, no_progress, prepare
 from geoworks.importers.validate import Options
 from geoworks.storage import Store
 
 OPTIONS_FILE = "options.json"
 COMMITTING_FILE = "committing.json"
+ALLOWED = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".parquet", ".geoparquet", ".csv", ".tsv", ".kml", ".kmz")
 log = logging.getLogger(__name__)
+
+
+class UploadError(ValueError):
+    """An upload cannot be checked or committed. ``kind``: refused (bad file type or settings), unknown
+    (no such upload waiting), forbidden (another user's upload) or uncheckable (validation itself failed)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Received:
+    """A checked upload: its token, its saved settings and the validation outcome (its file is kept only when ok)."""
+
+    token: str
+    data: dict
+    prepared: Prepared
 
 
 def options(data: dict) -> Options:
@@ -32,17 +54,17 @@ def options(data: dict) -> Options:
                    outside=data.get("outside") or "skip")
 
 
-def prepare_upload(token_dir: Path, data: dict, store: Store, catalogue: Catalogue, progress=None) -> Prepared:
+def prepare_upload(token_dir: Path, data: dict, store: Store, catalogue: Catalogue,
+                   progress: Progress | None = None) -> Prepared:
     """Validate the uploaded file of ``token_dir`` with its saved settings ``data`` (nothing is written)."""
     districts: gpd.GeoDataFrame | None = None
     if data["layer"] != "districts" and not store.is_empty():
         districts = store.read_layer("districts")
-    kwargs = {"progress": progress} if progress else {}
-    return prepare(token_dir / data["file"], data["layer"], catalogue, districts, options(data), label=data["file"],
-                   **kwargs)
+    return prepare(token_dir / data["file"], data["layer"], catalogue, districts, options(data),
+                   progress=progress or no_progress, label=data["file"])
 
 
-def save_upload(uploads: Path, name: str, save, data: dict) -> tuple[str, Path]:
+def save_upload(uploads: Path, name: str, save: Callable[[Path], None], data: dict) -> tuple[str, Path]:
     """A new token folder under ``uploads`` holding the file (``save(path)`` writes it) and its settings."""
     token = secrets.token_hex(12)
     token_dir = uploads / token
@@ -60,6 +82,40 @@ def pending_upload(uploads: Path, token: str) -> tuple[Path, dict] | None:
     return token_dir, json.loads((token_dir / OPTIONS_FILE).read_text())
 
 
+def upload_settings(name: str, fields: dict, user: str) -> dict:
+    """The settings saved with upload ``name``: the form's ``fields`` (layer, crs, source_layer, maps as
+    ``field=column`` lines, strict, outside, force) and the user; UploadError (refused) when unusable."""
+    if not name.lower().endswith(ALLOWED):
+        raise UploadError(f"{name}: unsupported file type; use one of {', '.join(ALLOWED)}", "refused")
+    try:
+        mapping = parse_map_options([ln.strip() for ln in (fields.get("maps") or "").splitlines() if ln.strip()])
+    except MappingError as exc:
+        raise UploadError(str(exc), "refused") from None
+    return {"file": name, "layer": fields.get("layer"), "crs": fields.get("crs"),
+            "source_layer": fields.get("source_layer"), "mapping": mapping, "strict": fields.get("strict"),
+            "outside": fields.get("outside"), "force": fields.get("force"), "user": user}
+
+
+def receive_upload(uploads: Path, name: str, save: Callable[[Path], None], fields: dict, user: str,
+                   store: Store, catalogue: Catalogue) -> Received:
+    """Save upload ``name`` (``save(path)`` writes it) with its settings and validate it (nothing is stored).
+
+    UploadError: refused (file type, column mapping) or uncheckable (validation itself failed; the
+    file is deleted). A file that fails validation is deleted too; a valid one waits for its commit.
+    """
+    data = upload_settings(name, fields, user)
+    token, token_dir = save_upload(uploads, name, save, data)
+    try:
+        prepared = prepare_upload(token_dir, data, store, catalogue)
+    except Exception as exc:  # an unforeseen reader failure is reported, never a crash
+        log.exception("validation failed")
+        shutil.rmtree(token_dir, ignore_errors=True)
+        raise UploadError(f"{name}: cannot be checked ({type(exc).__name__}: {exc})", "uncheckable") from None
+    if not prepared.ok:
+        shutil.rmtree(token_dir, ignore_errors=True)
+    return Received(token, data, prepared)
+
+
 @dataclass
 class Jobs:
     """The import jobs of one process: id -> a dict with state, stage, done, total, and the outcome."""
@@ -68,9 +124,24 @@ class Jobs:
     _jobs: dict[str, dict] = field(default_factory=dict)
 
     def get(self, job_id: str) -> dict | None:
+        """A copy of job ``job_id``'s state, or None."""
         with self._lock:
             job = self._jobs.get(job_id)
             return dict(job) if job is not None else None
+
+    def commit_upload(self, uploads: Path, token: str, user: str, store: Store, catalogue: Catalogue,
+                      now: dt.datetime) -> str:
+        """Start committing ``user``'s upload ``token`` (see :meth:`start_commit`); the job's id.
+
+        UploadError: unknown (no such upload waiting) or forbidden (another user's upload).
+        """
+        pending = pending_upload(uploads, token)
+        if pending is None:
+            raise UploadError("unknown or expired upload; upload the file again", "unknown")
+        token_dir, data = pending
+        if data.get("user") != user:
+            raise UploadError("this upload belongs to another user", "forbidden")
+        return self.start_commit(token_dir, data, store, catalogue, now)
 
     def start_commit(self, token_dir: Path, data: dict, store: Store, catalogue: Catalogue,
                      now: dt.datetime) -> str:

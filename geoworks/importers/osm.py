@@ -1,30 +1,28 @@
 """OpenStreetMap extracts (.osm.pbf / .osm) -> geoworks layers, by a tag mapping kept as data.
 
 The mapping is ``layers/osm-mapping.json`` (or any file given with
-``--mapping``). The PBF is read with GDAL's OSM driver through pyogrio
-(layers ``lines``, ``points``, ``multipolygons``); tags outside GDAL's core
-columns are parsed from ``other_tags``. Output is EPSG:4326, validated and
+``--mapping``). The extract is read through :func:`geoworks.io.readers.read_source`
+(GDAL's OSM driver: layers ``lines``, ``points``, ``multipolygons``); tags outside
+GDAL's core columns are parsed from ``other_tags``. Output is EPSG:4326, validated and
 annotated like any other import.
 """
 from __future__ import annotations
 
 import json
 import re
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
+from shapely import union_all
 
 from geoworks.catalogue import Catalogue
 from geoworks.importers.districts import match_district
-from geoworks.io.sources import file_checksum
-from geoworks.importers.prepare import CHUNK, Prepared, Progress, _noop
+from geoworks.importers.prepare import Prepared, Progress, annotate_works, district_summary, no_progress
 from geoworks.importers.validate import Options, Report, check_geometry
+from geoworks.io.readers import SourceError, check_file, file_checksum, read_source
 from geoworks.resources import resource_dir
-from geoworks.works import annotate, conform
 
 OSM_LAYERS = ("lines", "points", "multipolygons")
 
@@ -34,6 +32,7 @@ class MappingFileError(ValueError):
 
 
 def default_mapping_path() -> Path:
+    """The shipped tag mapping, ``layers/osm-mapping.json``."""
     return resource_dir("layers") / "osm-mapping.json"
 
 
@@ -81,16 +80,12 @@ def _matches(frame: pd.DataFrame, match: dict) -> np.ndarray:
 
 
 def _read(path: Path, osm_layer: str, label: str) -> gpd.GeoDataFrame:
-    kwargs = {"on_invalid": "ignore"} if osm_layer == "multipolygons" else {}
-    try:
-        with warnings.catch_warnings():  # GDAL notes clipped rings of the extract's edge
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return pyogrio.read_dataframe(path, layer=osm_layer, **kwargs)
-    except Exception as exc:
-        raise OSError(f"{label}: unreadable or truncated OSM file ({str(exc).splitlines()[0][:200]})") from None
+    """One layer of GDAL's OSM driver (lon/lat); SourceError when the extract cannot be read."""
+    return read_source(path, osm_layer, label=label, fmt="OSM").frame
 
 
 def _features(frame: gpd.GeoDataFrame, mask: np.ndarray, mapping: dict, rule: dict) -> gpd.GeoDataFrame:
+    """The features of ``frame`` a rule matched, with their names, ``osm_id``, the kept tags and the status."""
     sub = frame[mask]
     out = pd.DataFrame(index=sub.index)
     for col, key in (mapping.get("name_tags") or {"name": "name"}).items():
@@ -105,37 +100,74 @@ def _features(frame: gpd.GeoDataFrame, mask: np.ndarray, mapping: dict, rule: di
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=list(sub.geometry.values), crs=frame.crs)
 
 
+def _matched(path: Path, mapping: dict, label: str, progress: Progress) -> dict[str, list[gpd.GeoDataFrame]]:
+    """Layer id -> the features each rule matched (every OSM layer read once); SourceError when unreadable."""
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    per_layer: dict[str, list[gpd.GeoDataFrame]] = {}
+    sources = len({r["from"] for r in mapping["rules"]})
+    for rule in mapping["rules"]:
+        src = rule["from"]
+        if src not in frames:
+            frames[src] = _read(path, src, label)
+            progress("read", len(frames), sources)
+        mask = _matches(frames[src], rule["match"])
+        if mask.any():
+            per_layer.setdefault(rule["layer"], []).append(_features(frames[src], mask, mapping, rule))
+    return per_layer
+
+
+def _prepare_layer(parts: list[gpd.GeoDataFrame], layer_id: str, catalogue: Catalogue,
+                   districts: gpd.GeoDataFrame, opts: Options, path: Path, label: str, checksum: str) -> Prepared:
+    """One layer's matched features validated and annotated (district, geodesic length and area)."""
+    layer = catalogue.layer(layer_id)
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    report = Report(file=label, layer=layer_id, features_read=len(frame))
+    lonlat, keep = check_geometry(frame, True, "OSM", layer.accepted_kinds(), layer_id, catalogue, opts, report)
+    item = Prepared(str(path), layer_id, checksum, report)
+    rows = np.flatnonzero(keep)
+    if not report.ok or not len(rows):
+        return item
+    works = gpd.GeoDataFrame(frame.drop(columns="geometry").iloc[rows].reset_index(drop=True),
+                             geometry=list(lonlat[rows]), crs="EPSG:4326")
+    item.features = annotate_works(works, layer, districts)
+    report.features_kept = len(item.features)
+    report.by_district = district_summary(item.features, area=False)
+    return item
+
+
+def _combine(items: list[Prepared], overall: Report) -> None:
+    """Every layer's messages and counts added to the extract's report."""
+    for item in items:
+        overall.issues.extend(item.report.issues)
+        overall.counts.update(item.report.counts)
+    overall.features_read = sum(i.report.features_read for i in items)
+    overall.features_kept = sum(i.report.features_kept for i in items)
+    overall.skipped = sum(i.report.skipped for i in items)
+    overall.repaired = sum(i.report.repaired for i in items)
+    if not items:
+        overall.add("error", "empty", "no feature matches the tag mapping")
+
+
 def prepare_osm(path: str | Path, catalogue: Catalogue, districts: gpd.GeoDataFrame | None,
                 opts: Options | None = None, mapping_path: str | Path | None = None,
-                progress: Progress = _noop, label: str | None = None) -> tuple[list[Prepared], Report]:
-    """Validated, annotated features per layer (districts first when the extract has all of them)."""
+                progress: Progress = no_progress, label: str | None = None) -> tuple[list[Prepared], Report]:
+    """Validated, annotated features per layer, EPSG:4326 (districts first when the extract has all of them),
+    and the extract's report. Nothing is written."""
     opts = opts or Options()
     path = Path(path)
     label = label or path.name
     overall = Report(file=label, layer="osm")
-    if not path.exists() or path.stat().st_size == 0:
-        overall.add("error", "unreadable", "file not found" if not path.exists() else "the file is empty (0 bytes)")
-        return [], overall
     try:
+        check_file(path, label)
         mapping = load_mapping(mapping_path, catalogue)
+        per_layer = _matched(path, mapping, label, progress)
     except MappingFileError as exc:
         overall.add("error", "mapping", str(exc))
         return [], overall
-    checksum = file_checksum(path)
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    per_layer: dict[str, list[gpd.GeoDataFrame]] = {}
-    try:
-        for rule in mapping["rules"]:
-            src = rule["from"]
-            if src not in frames:
-                frames[src] = _read(path, src, label)
-                progress("read", len(frames), len({r["from"] for r in mapping["rules"]}))
-            mask = _matches(frames[src], rule["match"])
-            if mask.any():
-                per_layer.setdefault(rule["layer"], []).append(_features(frames[src], mask, mapping, rule))
-    except OSError as exc:
-        overall.add("error", "unreadable", str(exc).split(": ", 1)[-1])
+    except SourceError as exc:
+        overall.add("error", "unreadable", exc.problem)
         return [], overall
+    checksum = file_checksum(path)
     items: list[Prepared] = []
     if "districts" in per_layer:
         d_item = _districts(pd.concat(per_layer.pop("districts"), ignore_index=True), catalogue, opts,
@@ -147,34 +179,9 @@ def prepare_osm(path: str | Path, catalogue: Catalogue, districts: gpd.GeoDataFr
         overall.add("error", "no_districts", "the store has no districts and the extract holds none of the city's")
         return [], overall
     for layer_id, parts in per_layer.items():
-        layer = catalogue.layer(layer_id)
-        frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
-        report = Report(file=label, layer=layer_id, features_read=len(frame))
-        lonlat, keep = check_geometry(frame, True, "OSM", layer.accepted_kinds(), layer_id, catalogue, opts, report)
-        item = Prepared(str(path), layer_id, checksum, report)
-        items.append(item)
-        rows = np.flatnonzero(keep)
-        if not report.ok or not len(rows):
-            continue
-        works = gpd.GeoDataFrame(frame.drop(columns="geometry").iloc[rows].reset_index(drop=True),
-                                 geometry=list(lonlat[rows]), crs="EPSG:4326")
-        done = [annotate(works.iloc[s:s + CHUNK], layer, districts) for s in range(0, len(works), CHUNK)]
-        works = gpd.GeoDataFrame(conform(pd.concat(done, ignore_index=True)), geometry="geometry", crs="EPSG:4326")
-        report.features_kept = len(works)
-        per = works.groupby("district").agg(features=("length_m", "size"), km=("length_m", "sum"))
-        report.by_district = {str(k): {"features": int(r.features), "km": round(float(r.km) / 1000.0, 3)}
-                              for k, r in per.iterrows()}
-        item.features = works
+        items.append(_prepare_layer(parts, layer_id, catalogue, districts, opts, path, label, checksum))
         progress("measure", len(items), len(per_layer))
-    for item in items:
-        overall.issues.extend(item.report.issues)
-        overall.counts.update(item.report.counts)
-    overall.features_read = sum(i.report.features_read for i in items)
-    overall.features_kept = sum(i.report.features_kept for i in items)
-    overall.skipped = sum(i.report.skipped for i in items)
-    overall.repaired = sum(i.report.repaired for i in items)
-    if not items:
-        overall.add("error", "empty", "no feature matches the tag mapping")
+    _combine(items, overall)
     return [i for i in items if i.features is not None or not i.report.ok], overall
 
 
@@ -197,8 +204,6 @@ def _districts(frame: gpd.GeoDataFrame, catalogue: Catalogue, opts: Options, lab
     item = Prepared("", "districts", checksum, report)
     if not report.ok:
         return item
-    from shapely import union_all
-
     rows = []
     for slug in found:
         d = catalogue.districts[slug]

@@ -7,20 +7,21 @@ works layer computes district and geodesic length with
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely import union_all
 
-from geoworks.catalogue import Catalogue
-from geoworks.names import guess_name_field
+from geoworks.catalogue import Catalogue, Layer
+from geoworks.importers.columns import MappingError, clean_column, resolve_mapping
 from geoworks.importers.districts import match_district, slugify
-from geoworks.io.sources import Source, SourceError, clean_column, file_checksum, read_source
-from geoworks.importers.columns import MappingError, resolve_mapping
 from geoworks.importers.validate import Options, Report, check_geometry
+from geoworks.io.readers import Source, SourceError, file_checksum, read_source
+from geoworks.names import guess_name_field
 from geoworks.storage.base import DISTRICT_COLUMNS, WORK_COLUMNS
 from geoworks.works import annotate, conform, normalise_status
 
@@ -38,15 +39,40 @@ class Prepared:
     checksum: str
     report: Report
     features: gpd.GeoDataFrame | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """Validation passed and there are features to commit."""
         return self.report.ok and self.features is not None
 
 
-def _noop(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
+    """A progress callback that shows nothing."""
     return None
+
+
+def annotate_works(works: gpd.GeoDataFrame, layer: Layer, districts: gpd.GeoDataFrame,
+                   progress: Progress = no_progress) -> gpd.GeoDataFrame:
+    """Lon/lat ``works`` with district, geodesic ``length_m`` and ``area_m2`` (WGS84), in chunks of CHUNK
+    features; conformed to the standard columns, EPSG:4326."""
+    parts = []
+    for start in range(0, len(works), CHUNK):
+        parts.append(annotate(works.iloc[start:start + CHUNK], layer, districts))
+        progress("measure", min(start + CHUNK, len(works)), len(works))
+    done = conform(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
+    return gpd.GeoDataFrame(done, geometry="geometry", crs="EPSG:4326")
+
+
+def district_summary(works: gpd.GeoDataFrame, area: bool = True) -> dict[str, dict]:
+    """Annotated works per district: {slug: {"features", "km" (geodesic, 3 decimals), "area_m2" (with ``area``)}}."""
+    per = works.groupby("district").agg(features=("length_m", "size"), km=("length_m", "sum"),
+                                        area_m2=("area_m2", "sum"))
+    out = {}
+    for k, r in per.iterrows():
+        out[str(k)] = {"features": int(r.features), "km": round(float(r.km) / 1000.0, 3)}
+        if area:
+            out[str(k)]["area_m2"] = round(float(r.area_m2), 1)
+    return out
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -77,46 +103,33 @@ def _dates(values: pd.Series, col: str, report: Report, rows: np.ndarray) -> pd.
     return out.astype(object).where(out.notna(), None)
 
 
-def _attributes(frame: pd.DataFrame, mapping: dict, report: Report, rows: np.ndarray) -> pd.DataFrame:
-    """The work fields (and cleaned extra columns) of the kept rows."""
-    n = len(frame)
-    out = pd.DataFrame(index=range(n))
-    for fld in ("name", "contractor", "source_id"):
-        col = mapping.get(fld)
-        if col is not None:
-            out[fld] = _text(frame[col])
-    col = mapping.get("status")
-    if col is not None:
-        raw = frame[col].reset_index(drop=True)
-        uniques = {v: normalise_status(v) for v in pd.unique(raw.dropna())}
-        status = raw.map(uniques)
-        given = raw.notna() & (raw.astype(str).str.strip() != "")
-        for i in np.flatnonzero((status.isna() & given).to_numpy()):
-            report.add("error", "bad_status", f"'{raw.iloc[i]}' is not a status (planned, in progress, completed, "
-                       "cancelled, in kk/ru/en)", int(rows[i]) + 1, col)
-        missing = int((~given).sum())
-        if missing:
-            report.add("warning", "no_status", f"{missing} features have no status", None, col)
-        out["status"] = status.astype(object).where(status.notna(), None)
-    for fld in ("start_date", "end_date"):
-        col = mapping.get(fld)
-        if col is not None:
-            out[fld] = _dates(frame[col].reset_index(drop=True), col, report, rows).to_numpy()
-    col = mapping.get("year")
-    if col is not None:
-        raw = frame[col].reset_index(drop=True)
-        year = pd.to_numeric(raw, errors="coerce")
-        given = raw.notna() & (raw.astype(str).str.strip() != "")
-        bad = given & (year.isna() | (year % 1 != 0) | (year < 1900) | (year > 2100))
-        for i in np.flatnonzero(bad.to_numpy()):
-            report.add("error", "bad_year", f"'{raw.iloc[i]}' is not a year", int(rows[i]) + 1, col)
-        out["year"] = year.where(~bad).astype("Int64")
-    else:
-        for fld in ("end_date", "start_date"):
-            if fld in out:
-                out["year"] = pd.to_numeric(out[fld].str[:4], errors="coerce").astype("Int64")
-                break
-    mapped = set(mapping.values())
+def _status(raw: pd.Series, col: str, report: Report, rows: np.ndarray) -> pd.Series:
+    """Statuses normalised to planned / in_progress / completed / cancelled (kk/ru/en words accepted)."""
+    uniques = {v: normalise_status(v) for v in pd.unique(raw.dropna())}
+    status = raw.map(uniques)
+    given = raw.notna() & (raw.astype(str).str.strip() != "")
+    for i in np.flatnonzero((status.isna() & given).to_numpy()):
+        report.add("error", "bad_status", f"'{raw.iloc[i]}' is not a status (planned, in progress, completed, "
+                   "cancelled, in kk/ru/en)", int(rows[i]) + 1, col)
+    missing = int((~given).sum())
+    if missing:
+        report.add("warning", "no_status", f"{missing} features have no status", None, col)
+    return status.astype(object).where(status.notna(), None)
+
+
+def _year(raw: pd.Series, col: str, report: Report, rows: np.ndarray) -> pd.Series:
+    """Whole years 1900..2100 (Int64, missing where blank or bad; bad ones reported)."""
+    year = pd.to_numeric(raw, errors="coerce")
+    given = raw.notna() & (raw.astype(str).str.strip() != "")
+    bad = given & (year.isna() | (year % 1 != 0) | (year < 1900) | (year > 2100))
+    for i in np.flatnonzero(bad.to_numpy()):
+        report.add("error", "bad_year", f"'{raw.iloc[i]}' is not a year", int(rows[i]) + 1, col)
+    return year.where(~bad).astype("Int64")
+
+
+def _extra_columns(frame: pd.DataFrame, mapped: set, out: pd.DataFrame) -> None:
+    """The file's unmapped columns added to ``out``: names cleaned (``src_`` before a reserved one), values
+    the store can hold (datetimes as ISO text, other objects as text)."""
     for col in frame.columns:
         if col == frame.geometry.name or col in mapped:
             continue
@@ -130,6 +143,28 @@ def _attributes(frame: pd.DataFrame, mapping: dict, report: Report, rows: np.nda
             v = v.map(lambda x: x if x is None or isinstance(x, (str, int, float, bool)) else str(x))
         if name not in out.columns:
             out[name] = v.to_numpy()
+
+
+def _attributes(frame: pd.DataFrame, mapping: dict, report: Report, rows: np.ndarray) -> pd.DataFrame:
+    """The work fields (and cleaned extra columns) of the kept rows; ``rows`` are their positions in the file."""
+    out = pd.DataFrame(index=range(len(frame)))
+    for fld in ("name", "contractor", "source_id"):
+        if mapping.get(fld) is not None:
+            out[fld] = _text(frame[mapping[fld]])
+    if mapping.get("status") is not None:
+        out["status"] = _status(frame[mapping["status"]].reset_index(drop=True), mapping["status"], report, rows)
+    for fld in ("start_date", "end_date"):
+        col = mapping.get(fld)
+        if col is not None:
+            out[fld] = _dates(frame[col].reset_index(drop=True), col, report, rows).to_numpy()
+    if mapping.get("year") is not None:
+        out["year"] = _year(frame[mapping["year"]].reset_index(drop=True), mapping["year"], report, rows)
+    else:  # the year the work ended, else began
+        for fld in ("end_date", "start_date"):
+            if fld in out:
+                out["year"] = pd.to_numeric(out[fld].str[:4], errors="coerce").astype("Int64")
+                break
+    _extra_columns(frame, set(mapping.values()), out)
     return out
 
 
@@ -138,7 +173,7 @@ def _read(path: str | Path, opts: Options, layer: str, report_file: str) -> tupl
     try:
         source = read_source(path, opts.source_layer)
     except SourceError as exc:
-        report.add("error", "unreadable", str(exc).split(": ", 1)[-1])
+        report.add("error", "unreadable", exc.problem)
         return None, report
     report.features_read = len(source.frame)
     if len(source.frame) == 0:
@@ -150,7 +185,7 @@ def _read(path: str | Path, opts: Options, layer: str, report_file: str) -> tupl
 
 
 def prepare(path: str | Path, layer_id: str, catalogue: Catalogue, districts: gpd.GeoDataFrame | None,
-            opts: Options | None = None, progress: Progress = _noop, label: str | None = None) -> Prepared:
+            opts: Options | None = None, progress: Progress = no_progress, label: str | None = None) -> Prepared:
     """Validate ``path`` for ``layer_id`` (a catalogue layer or 'districts') without writing anything."""
     opts = opts or Options()
     path = Path(path)
@@ -186,23 +221,16 @@ def prepare(path: str | Path, layer_id: str, catalogue: Catalogue, districts: gp
         report.add("error", "nothing_left", "no features left to import")
         return prepared
     works = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(lonlat[rows], crs="EPSG:4326"), crs="EPSG:4326")
-    parts = []
-    for start in range(0, len(works), CHUNK):
-        parts.append(annotate(works.iloc[start:start + CHUNK], layer, districts))
-        progress("measure", min(start + CHUNK, len(works)), len(works))
-    works = conform(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
-    works = gpd.GeoDataFrame(works, geometry="geometry", crs="EPSG:4326")
+    works = annotate_works(works, layer, districts, progress)
     report.features_kept = len(works)
-    per = works.groupby("district").agg(features=("length_m", "size"), km=("length_m", "sum"),
-                                        area_m2=("area_m2", "sum"))
-    report.by_district = {str(k): {"features": int(r.features), "km": round(float(r.km) / 1000.0, 3),
-                                   "area_m2": round(float(r.area_m2), 1)} for k, r in per.iterrows()}
+    report.by_district = district_summary(works)
     prepared.features = works
     return prepared
 
 
 def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: str, checksum: str,
                        progress: Progress) -> Prepared:
+    """Validate a district polygon file: each polygon named (a known district, or a new slug), in EPSG:4326."""
     source, report = _read(path, opts, "districts", label)
     prepared = Prepared(str(path), "districts", checksum, report)
     if source is None:
@@ -220,16 +248,42 @@ def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: s
                                   catalogue, opts, report)
     if not report.ok:
         return prepared
-    rows = np.flatnonzero(keep)
-    text_cols = [name_field] + [c for c in cols if c != name_field and frame[c].dtype == object]
+    records = _district_records(frame, lonlat, np.flatnonzero(keep), name_field, catalogue, report)
+    if not report.ok:
+        return prepared
+    if not records:
+        report.add("error", "nothing_left", "no district polygons left to import")
+        return prepared
+    missing = [s for s in catalogue.districts if s not in records]
+    if missing:
+        report.add("warning", "missing_districts", f"no polygon for known districts: {', '.join(missing)}")
+    rows = [{k: v for k, v in r.items() if k != "parts"} | {"geometry": union_all(r["parts"])}
+            for r in records.values()]
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    gdf = gdf[list(DISTRICT_COLUMNS) + ["geometry"]]
+    gdf["schematic"] = gdf["schematic"].astype("int64")
+    report.features_kept = len(gdf)
+    report.by_district = {r["slug"]: {"features": len(r["parts"])} for r in records.values()}
+    prepared.features = gdf
+    return prepared
+
+
+def _district_records(frame: gpd.GeoDataFrame, lonlat: np.ndarray, rows: np.ndarray, name_field: str,
+                      catalogue: Catalogue, report: Report) -> dict[str, dict]:
+    """Slug -> {slug, name_kk, name_ru, name_en, schematic, parts}: the kept polygons by district.
+
+    A polygon whose name (or any other text column) names a catalogue district gets its slug and names;
+    another gets a transliterated slug and a warning. Rows without a name are errors.
+    """
+    text_cols = [name_field] + [c for c in frame.columns if c not in (name_field, "geometry")
+                                and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))]
     records: dict[str, dict] = {}
     for i in rows:
         name = frame[name_field].iloc[i]
         if name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip():
             report.add("error", "no_name", "has no district name", int(i) + 1, name_field)
             continue
-        values = [frame[c].iloc[i] for c in text_cols]
-        slug = match_district(values, catalogue)
+        slug = match_district([frame[c].iloc[i] for c in text_cols], catalogue)
         if slug is None:
             slug = slugify(str(name))
             report.add("warning", "new_district", f"'{name}' matches no known district; stored as '{slug}'",
@@ -240,22 +294,4 @@ def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: s
             names = {"name_kk": d.names.kk, "name_ru": d.names.ru, "name_en": d.names.en}
         rec = records.setdefault(slug, {"slug": slug, **names, "schematic": 0, "parts": []})
         rec["parts"].append(lonlat[i])
-    if not report.ok:
-        return prepared
-    if not records:
-        report.add("error", "nothing_left", "no district polygons left to import")
-        return prepared
-    from shapely import union_all
-
-    rows_out = [{k: v for k, v in r.items() if k != "parts"} | {"geometry": union_all(r["parts"])}
-                for r in records.values()]
-    missing = [s for s in catalogue.districts if s not in records]
-    if missing:
-        report.add("warning", "missing_districts", f"no polygon for known districts: {', '.join(missing)}")
-    gdf = gpd.GeoDataFrame(rows_out, geometry="geometry", crs="EPSG:4326")
-    gdf = gdf[list(DISTRICT_COLUMNS) + ["geometry"]]
-    gdf["schematic"] = gdf["schematic"].astype("int64")
-    report.features_kept = len(gdf)
-    report.by_district = {r["slug"]: {"features": len(r["parts"])} for r in records.values()}
-    prepared.features = gdf
-    return prepared
+    return records

@@ -27,15 +27,13 @@ MARGIN_DEG = (0.27, 0.2)  # lon, lat: about 20 km around the city's bbox
 
 @dataclass
 class Issue:
+    """One problem: its level, its kind (``code``) and a message naming the file, the feature and the field."""
+
     level: str  # error | warning
     code: str
     message: str
     feature: int | None = None  # 1-based position in the file
     field: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"level": self.level, "code": self.code, "message": self.message,
-                "feature": self.feature, "field": self.field}
 
 
 @dataclass
@@ -63,9 +61,10 @@ class Report:
     mapping: dict = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
-    by_district: dict = field(default_factory=dict)  # slug -> {"features", "km"}
+    by_district: dict = field(default_factory=dict)  # slug -> {"features", "km" (geodesic), "area_m2"}
 
     def add(self, level: str, code: str, message: str, feature: int | None = None, fld: str | None = None) -> None:
+        """Record a problem; past MAX_DETAILS of one kind it is only counted."""
         self.counts[(level, code)] += 1
         if self.counts[(level, code)] <= MAX_DETAILS:
             where = f"feature {feature}: " if feature is not None else ""
@@ -73,35 +72,25 @@ class Report:
             self.issues.append(Issue(level, code, f"{self.file}: {where}{what}{message}", feature, fld))
 
     @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.level == "error"]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.level == "warning"]
-
-    @property
     def ok(self) -> bool:
+        """No error was found."""
         return not any(level == "error" for level, _ in self.counts)
 
     def omitted(self) -> list[str]:
+        """One line per kind of problem with more than MAX_DETAILS occurrences: how many were not listed."""
         return [f"{self.file}: ... and {n - MAX_DETAILS} more {level}s of the same kind ({code})"
                 for (level, code), n in self.counts.items() if n > MAX_DETAILS]
 
     def lines(self) -> list[str]:
+        """Every listed problem as '<level>: <message>', then the omitted counts."""
         return [f"{i.level}: {i.message}" for i in self.issues] + self.omitted()
 
     def summary(self) -> str:
+        """'<file> -> <layer>: N read, N to import, N skipped, N repaired; N errors, N warnings'."""
         n_err = sum(n for (lvl, _), n in self.counts.items() if lvl == "error")
         n_warn = sum(n for (lvl, _), n in self.counts.items() if lvl == "warning")
         return (f"{self.file} -> {self.layer}: {self.features_read} read, {self.features_kept} to import, "
                 f"{self.skipped} skipped, {self.repaired} repaired; {n_err} errors, {n_warn} warnings")
-
-    def to_dict(self) -> dict:
-        return {"file": self.file, "layer": self.layer, "ok": self.ok, "features_read": self.features_read,
-                "features_kept": self.features_kept, "skipped": self.skipped, "repaired": self.repaired,
-                "mapping": self.mapping, "issues": [i.to_dict() for i in self.issues],
-                "omitted": self.omitted(), "by_district": self.by_district}
 
 
 def _to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
@@ -119,7 +108,7 @@ def _impossible(bounds: np.ndarray) -> np.ndarray:
     return ~finite | out
 
 
-def _keep_dim(geom, dim: int):
+def _keep_dim(geom: shapely.Geometry | None, dim: int) -> shapely.Geometry | None:
     """The parts of ``geom`` of dimension ``dim`` (after make_valid a polygon may gain stray lines)."""
     if geom is None or shapely.get_dimensions(geom) == dim and shapely.get_type_id(geom) != 7:
         return geom
@@ -135,36 +124,39 @@ def _keep_dim(geom, dim: int):
     return shapely.multipoints(parts)
 
 
-def check_geometry(frame: gpd.GeoDataFrame, declared: bool, fmt: str, kinds: tuple[str, ...],
-                   layer_label: str, catalogue: Catalogue, opts: Options, report: Report) -> tuple[np.ndarray, np.ndarray]:
-    """(lon/lat geometries, mask of the features to keep); problems go into ``report``."""
-    n = len(frame)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    keep = np.ones(n, dtype=bool)
+def _source_crs(frame: gpd.GeoDataFrame, declared: bool, fmt: str, opts: Options, report: Report) -> CRS | None:
+    """The CRS the file's coordinates are in: declared by the file, else ``--crs``; None (reported) without one."""
     if declared:
         crs = CRS.from_user_input(frame.crs)
         if opts.crs and not parse_crs(opts.crs).equals(crs):
             report.add("warning", "crs_ignored", f"the file declares {crs.to_string()}; --crs {opts.crs} is ignored")
-    elif opts.crs:
+        return crs
+    if opts.crs:
         try:
-            crs = parse_crs(opts.crs)
+            return parse_crs(opts.crs)
         except CRSProblem as exc:
             report.add("error", "crs_unknown", str(exc))
-            return geoms, np.zeros(n, dtype=bool)
-    else:
-        report.add("error", "no_crs", f"no CRS declared ({fmt}); give the file's CRS with --crs EPSG:XXXX")
-        return geoms, np.zeros(n, dtype=bool)
+            return None
+    report.add("error", "no_crs", f"no CRS declared ({fmt}); give the file's CRS with --crs EPSG:XXXX")
+    return None
+
+
+def _missing(geoms: np.ndarray, opts: Options, report: Report) -> np.ndarray:
+    """Mask of the features without geometry: a warning each (an error with --strict)."""
     missing = pd.isna(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):
         report.add("error" if opts.strict else "warning", "no_geometry",
                    "no geometry" + ("" if opts.strict else "; skipped"), int(i) + 1, "geometry")
-    keep &= ~missing
-    crs_name = crs.to_string()
+    return missing
+
+
+def _reproject(geoms: np.ndarray, crs: CRS, keep: np.ndarray, report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """(geometries in EPSG:4326, mask of the kept ones whose coordinates are impossible for ``crs``, reported)."""
     if crs.is_geographic:
         bad = keep & _impossible(shapely.bounds(geoms))
         lonlat = geoms if crs.equals(CRS.from_epsg(4326)) else None
     else:
-        bad = np.zeros(n, dtype=bool)
+        bad = np.zeros(len(geoms), dtype=bool)
         lonlat = None
     if lonlat is None:
         lonlat = geoms.copy()
@@ -174,56 +166,94 @@ def check_geometry(frame: gpd.GeoDataFrame, declared: bool, fmt: str, kinds: tup
     for i in np.flatnonzero(bad):
         x0, y0 = shapely.get_coordinates(geoms[i])[0] if not shapely.is_empty(geoms[i]) else (np.nan, np.nan)
         report.add("error", "impossible_coordinates",
-                   f"coordinates ({x0:.6g}, {y0:.6g}) are impossible for {crs_name}; is the CRS right?",
+                   f"coordinates ({x0:.6g}, {y0:.6g}) are impossible for {crs.to_string()}; is the CRS right?",
                    int(i) + 1, "geometry")
-    keep &= ~bad
-    if not keep.any():
-        return lonlat, keep
-    # place: features far outside the city
+    return lonlat, bad
+
+
+def _outside(lonlat: np.ndarray, keep: np.ndarray, catalogue: Catalogue, opts: Options,
+             report: Report) -> tuple[np.ndarray, bool]:
+    """(``keep`` without the features far outside the city, True when all of them are: usually a wrong CRS).
+
+    Far means more than MARGIN_DEG (about 20 km) outside the city's lon/lat bbox. They are skipped with a
+    warning, rejected (``--outside reject``) or kept (``--outside keep``).
+    """
     minx, miny, maxx, maxy = catalogue.city.bbox
     b = shapely.bounds(lonlat)
     with np.errstate(invalid="ignore"):
         far = keep & ((b[:, 2] < minx - MARGIN_DEG[0]) | (b[:, 0] > maxx + MARGIN_DEG[0]) |
                       (b[:, 3] < miny - MARGIN_DEG[1]) | (b[:, 1] > maxy + MARGIN_DEG[1]))
+    if opts.outside == "keep":
+        return keep, False
     city = catalogue.city.names.en
-    if far.any() and far.sum() == keep.sum() and opts.outside != "keep":
+    if far.any() and far.sum() == keep.sum():
         report.add("error", "all_outside", f"all {int(far.sum())} features lie far outside {city} "
                    f"(more than ~20 km from its bbox {list(catalogue.city.bbox)}); is the CRS right? "
                    "(--outside keep imports them anyway)")
-        return lonlat, keep & ~far
-    if opts.outside != "keep":
-        level = "error" if opts.outside == "reject" else "warning"
-        for i in np.flatnonzero(far):
-            report.add(level, "outside_city", f"lies far outside {city}"
-                       + ("; skipped" if level == "warning" else " (rejected with --outside reject)"),
-                       int(i) + 1, "geometry")
-        keep &= ~far
-        report.skipped += int(far.sum()) if level == "warning" else 0
-    report.skipped += int(missing.sum()) if not opts.strict else 0
-    # validity
+        return keep & ~far, True
+    level = "error" if opts.outside == "reject" else "warning"
+    for i in np.flatnonzero(far):
+        report.add(level, "outside_city", f"lies far outside {city}"
+                   + ("; skipped" if level == "warning" else " (rejected with --outside reject)"),
+                   int(i) + 1, "geometry")
+    report.skipped += int(far.sum()) if level == "warning" else 0
+    return keep & ~far, False
+
+
+def _repair(lonlat: np.ndarray, keep: np.ndarray, dim: int, opts: Options, report: Report) -> None:
+    """Invalid geometries among the kept: repaired in place with make_valid (to dimension ``dim``), or
+    dropped from ``keep`` with --strict; reported either way."""
     idx = np.flatnonzero(keep)
     invalid = idx[~shapely.is_valid(lonlat[idx])]
-    wanted = [DIMS[k] for k in kinds]
-    if len(invalid):
+    if not len(invalid):
+        return
+    for i in invalid:
+        reason = f"invalid geometry ({shapely.is_valid_reason(lonlat[i])}); "
         if opts.strict:
-            for i in invalid:
-                report.add("error", "invalid_geometry", f"invalid geometry ({shapely.is_valid_reason(lonlat[i])}); "
-                           "rejected with --strict", int(i) + 1, "geometry")
-            keep[invalid] = False
+            report.add("error", "invalid_geometry", reason + "rejected with --strict", int(i) + 1, "geometry")
         else:
-            for i in invalid:
-                report.add("warning", "repaired_geometry", f"invalid geometry ({shapely.is_valid_reason(lonlat[i])}); "
-                           "repaired with make_valid", int(i) + 1, "geometry")
-            fixed = shapely.make_valid(lonlat[invalid])
-            lonlat[invalid] = [_keep_dim(g, max(wanted)) for g in fixed]
-            report.repaired += len(invalid)
-    # kind
+            report.add("warning", "repaired_geometry", reason + "repaired with make_valid", int(i) + 1, "geometry")
+    if opts.strict:
+        keep[invalid] = False
+        return
+    fixed = shapely.make_valid(lonlat[invalid])
+    lonlat[invalid] = [_keep_dim(g, dim) for g in fixed]
+    report.repaired += len(invalid)
+
+
+def _wrong_kind(lonlat: np.ndarray, keep: np.ndarray, kinds: tuple[str, ...], layer_label: str,
+                report: Report) -> None:
+    """Kept geometries of a kind the layer does not take: reported as errors and dropped from ``keep``."""
     idx = np.flatnonzero(keep)
-    dims = shapely.get_dimensions(lonlat[idx])
-    wrong = idx[~np.isin(dims, wanted)]
+    wrong = idx[~np.isin(shapely.get_dimensions(lonlat[idx]), [DIMS[k] for k in kinds])]
     for i in wrong:
         got = KIND_WORDS.get(int(shapely.get_dimensions(lonlat[i])), "an unknown geometry")
         report.add("error", "wrong_kind", f"is {got} ({shapely.get_type_id(lonlat[i]) and lonlat[i].geom_type}); "
                    f"layer '{layer_label}' takes {' or '.join(kinds)} geometries", int(i) + 1, "geometry")
     keep[wrong] = False
+
+
+def check_geometry(frame: gpd.GeoDataFrame, declared: bool, fmt: str, kinds: tuple[str, ...], layer_label: str,
+                   catalogue: Catalogue, opts: Options, report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """(geometries in EPSG:4326 (lon/lat), mask of the features to keep); problems go into ``report``.
+
+    The file's geometries are in its declared CRS (``declared``), else in ``opts.crs``. Checked in
+    order: CRS, missing geometry, coordinates impossible for the CRS, place (far outside the city),
+    validity (repaired with make_valid unless --strict), kind (``kinds`` of point, line, polygon).
+    """
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    crs = _source_crs(frame, declared, fmt, opts, report)
+    if crs is None:
+        return geoms, np.zeros(len(frame), dtype=bool)
+    missing = _missing(geoms, opts, report)
+    lonlat, bad = _reproject(geoms, crs, ~missing, report)
+    keep = ~missing & ~bad
+    if not keep.any():
+        return lonlat, keep
+    keep, all_far = _outside(lonlat, keep, catalogue, opts, report)
+    if all_far:
+        return lonlat, keep
+    report.skipped += int(missing.sum()) if not opts.strict else 0
+    _repair(lonlat, keep, max(DIMS[k] for k in kinds), opts, report)
+    _wrong_kind(lonlat, keep, kinds, layer_label, report)
     return lonlat, keep

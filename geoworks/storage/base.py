@@ -19,7 +19,6 @@ WORK_COLUMNS: dict[str, str] = {
     "area_m2": "float", "batch_id": "str",
 }
 DISTRICT_COLUMNS = {"slug": "str", "name_kk": "str", "name_ru": "str", "name_en": "str", "schematic": "int"}
-ATTRIBUTE_TABLES = ("claims", "batches", "meta")
 
 
 class StoreError(RuntimeError):

@@ -5,8 +5,8 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import shared_file
 from geoworks.cli import main
+from tests.conftest import shared_file
 from tests.helpers.imports import polygon_around, store_fingerprint
 
 SLUGS = ["alatau", "almaly", "auezov", "bostandyk", "medeu", "nauryzbay", "turksib", "zhetysu"]
@@ -42,9 +42,9 @@ def test_real_district_files_keep_the_eight_slugs(tmp_path, parts, name_field):
 
 def test_districts_import_reannotates_works(demo_copy):
     path = shared_file("data", "almaty-districts-akilbekov", "almaty-districts.geojson")
+    from geoworks.catalogue import default_catalogue
     from geoworks.storage import open_store
     from geoworks.works import annotate
-    from geoworks.catalogue import default_catalogue
 
     assert run(demo_copy, "import", path, "--layer", "districts").exit_code == 0
     store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})

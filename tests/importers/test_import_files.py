@@ -105,7 +105,8 @@ def test_csv_with_lon_lat_points(demo_copy, tmp_path):
     assert result.exit_code == 0, result.output
     from geoworks.storage import open_store
 
-    yards = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}).read_layer("courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]})
+    yards = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}).read_layer(
+        "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]})
     assert sorted(yards["status"]) == ["completed", "planned"]
     assert set(yards.geom_type) == {"Point"}
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import shared_file
 from geoworks.cli import main
+from tests.conftest import shared_file
 
 
 def run(data_dir, *args):

@@ -111,3 +111,25 @@ def test_commit_unknown_token_and_duplicate(engineer):
         job = _wait(c, r.headers["Location"])
         assert job["state"] == expected, job
     assert "already imported" in job["error"]
+
+
+def test_error_statuses(engineer):
+    """Unsupported type and bad --map lines: 400; another user's upload: 403; unknown job or batch: 404;
+    a batch that cannot be rolled back: 409."""
+    app, c = engineer
+    assert _upload(c, _geojson_bytes(2), name="works.exe").status_code == 400
+    r = _upload(c, _geojson_bytes(2), maps="colour=x")
+    assert r.status_code == 400 and "unknown field &#39;colour&#39;" in r.get_data(as_text=True)
+    html = _upload(c, _geojson_bytes(2)).get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', html).group(1)
+    other = app.test_client()
+    assert login(other, "olga").status_code == 302
+    r = other.post("/upload/commit", data={"csrf_token": csrf(other, "/upload/"), "token": token})
+    assert r.status_code == 403 and "another user" in r.get_json()["error"]
+    assert c.get("/upload/jobs/nope").status_code == 404 and c.get("/upload/jobs/nope.json").status_code == 404
+    r = c.post("/upload/batches/nope/rollback", data={"csrf_token": csrf(c, "/upload/")})
+    assert r.status_code == 404 and "no batch 'nope'" in r.get_json()["error"]
+    for status in (302, 409):  # the demo batch rolls back once; a second time it is refused
+        r = c.post("/upload/batches/demo/rollback", data={"csrf_token": csrf(c, "/upload/")})
+        assert r.status_code == status
+    assert "only committed batches" in r.get_json()["error"]
