@@ -37,11 +37,11 @@ def best(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     from geoworks.catalogue import default_catalogue
-    from geoworks.verify.claims import MAX_TEXT, extract_claims, load_claims
     from geoworks.demo import write_demo
     from geoworks.storage import open_store
     from geoworks.totals import Filters, TotalsCache, compute_totals
     from geoworks.verify.checks import verify_claims
+    from geoworks.verify.claims import MAX_TEXT, extract_claims, load_claims
     from geoworks.web import create_app
 
     cat = default_catalogue()
@@ -63,7 +63,8 @@ def main() -> None:
         verify_claims(store, cat, claims, cache=cache)
         t_warm = best(lambda: verify_claims(store, cat, claims, cache=cache))
         print(f"verify   {len(claims)} claims: cold {t_cold:.3f} s, warm {t_warm:.4f} s; "
-              f"compute_totals alone {t_tot:.3f} s; cold/totals {t_cold / t_tot:.2f}x, warm/totals {t_warm / t_tot:.3f}x")
+              f"compute_totals alone {t_tot:.3f} s; cold/totals {t_cold / t_tot:.2f}x, "
+              f"warm/totals {t_warm / t_tot:.3f}x")
         app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": tmp, "GEOWORKS_TILES": "none"})
         client = app.test_client()
         client.get("/verify?year=2019")

@@ -70,6 +70,7 @@ class Layer:
 class District:
     slug: str
     names: Names
+    stems: tuple[str, ...] = ()  # word stems that name it in report text ("алмалы", "алмалин", "almaly")
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,14 @@ def _names(data: dict, path: Path, prefix: str = "names") -> Names:
         if not isinstance(value, str) or not value.strip():
             raise CatalogueError(path, f"{prefix}.{lang}", "missing or empty")
     return Names(raw["kk"], raw["ru"], raw["en"])
+
+
+def _stems(data: dict, path: Path, index: int) -> tuple[str, ...]:
+    """A district's optional ``stems`` (matched case-insensitively at a word start): a list of non-empty words."""
+    raw = data.get("stems", [])
+    if not isinstance(raw, list) or not all(isinstance(s, str) and s.strip() for s in raw):
+        raise CatalogueError(path, f"districts[{index}].stems", "expected a list of non-empty strings")
+    return tuple(s.strip() for s in raw)
 
 
 def _read_json(path: Path) -> dict:
@@ -201,7 +210,7 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
         slug = _req(d, "slug", dpath)
         if not _ID_RE.match(slug):
             raise CatalogueError(dpath, f"districts[{i}].slug", f"'{slug}' is not a valid slug")
-        districts[slug] = District(slug, _names(d, dpath, f"districts[{i}].names"))
+        districts[slug] = District(slug, _names(d, dpath, f"districts[{i}].names"), _stems(d, dpath, i))
     layers: dict[str, Layer] = {}
     for path in sorted(base.glob("*.json")):
         if path.name in ("districts.json", "osm-mapping.json"):

@@ -6,7 +6,6 @@ Every label from data is escaped here before it reaches the map.
 """
 from __future__ import annotations
 
-
 import folium
 import geopandas as gpd
 import shapely

@@ -1,1 +1,2 @@
-"""Verification: claims (forms, CSV, report text), reported vs measured checks, their exports."""
+"""Verification: claims (forms, CSV, report text), reported vs measured checks, and the views
+pages and commands share (service)."""

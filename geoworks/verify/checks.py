@@ -15,19 +15,17 @@ street names for lighting, features for courtyards). Status:
 """
 from __future__ import annotations
 
-from geoworks.config import DEFAULTS
-
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 
 from geoworks.catalogue import Catalogue
-from geoworks.verify.claims import Claim
+from geoworks.config import DEFAULTS
 from geoworks.storage import Store
 from geoworks.totals import CITY, Filters, Totals, TotalsCache, compute_totals
+from geoworks.verify.claims import Claim
 
-STATUSES = ("confirmed", "over_reported", "under_reported", "not_measurable")
 DEFAULT_TOLERANCE_PCT = float(DEFAULTS["GEOWORKS_TOLERANCE_PCT"])  # type: ignore[arg-type]
 ABOUT_PCT = 5.0
 COLUMNS = ["claim", "year", "layers", "district", "claimed", "unit", "qualifier", "measured", "feature_km",
@@ -38,7 +36,7 @@ class VerifyError(ValueError):
     """Bad verification input (tolerance, year); the message names it."""
 
 
-def check_tolerance(value) -> float:
+def check_tolerance(value: str | float) -> float:
     """A tolerance in percent, 0..100; VerifyError otherwise."""
     try:
         tol = float(value)
@@ -49,7 +47,8 @@ def check_tolerance(value) -> float:
     return tol
 
 
-def judge(claimed: float, measured: float, qualifier: str = "exact", tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> str:
+def judge(claimed: float, measured: float, qualifier: str = "exact",
+          tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> str:
     """confirmed / over_reported / under_reported for one figure (measured and claimed in the same unit)."""
     tol = tolerance_pct / 100.0
     if qualifier == "more_than":
@@ -80,15 +79,18 @@ class Check:
 
     @property
     def difference(self) -> float | None:
+        """Measured minus claimed (None when not measurable)."""
         return None if self.measured is None else self.measured - self.claim.value
 
     @property
     def percent(self) -> float | None:
+        """The difference in percent of the claim (None when not measurable or the claim is 0)."""
         if self.measured is None or self.claim.value == 0:
             return None
         return 100.0 * (self.measured - self.claim.value) / self.claim.value
 
     def row(self) -> dict:
+        """One row of the verification table (:data:`COLUMNS`), rounded for display."""
         c = self.claim
         return {"claim": c.id, "year": c.year, "layers": ",".join(c.layers), "district": c.district or CITY,
                 "claimed": c.value, "unit": c.unit, "qualifier": c.qualifier,

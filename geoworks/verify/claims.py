@@ -13,14 +13,16 @@ import csv
 import io
 import re
 import uuid
-from dataclasses import asdict, dataclass
-from typing import Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from geoworks.catalogue import Catalogue
-from geoworks.verify.text import detect_year, extract_mentions, parse_number, scan  # noqa: F401
+from geoworks.params import YEAR_MAX, YEAR_MIN
 from geoworks.storage import Store
+from geoworks.verify.text import detect_year, extract_mentions, parse_number
 
 COLUMNS = ["id", "year", "layers", "district", "value", "unit", "qualifier", "source", "quote"]
 UNITS = ("km", "count")
@@ -52,11 +54,6 @@ class Claim:
     quote: str = ""
     id: str | None = None
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["layers"] = list(self.layers)
-        return d
-
     def row(self) -> dict:
         """The claim as a row of the ``claims`` table."""
         return {"id": self.id, "year": self.year, "layers": ",".join(self.layers), "district": self.district,
@@ -64,11 +61,11 @@ class Claim:
                 "source": self.source or "", "quote": self.quote or ""}
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
-def parse_layers(value, catalogue: Catalogue) -> tuple[str, ...]:
+def parse_layers(value: object, catalogue: Catalogue) -> tuple[str, ...]:
     """Layer ids from 'water,sewer', a group id ('water_sewer') or layer names in any language."""
     if _blank(value):
         raise ClaimError("layers: missing (give a layer id such as 'roads', or 'water,sewer')")
@@ -118,7 +115,8 @@ def make_claim(data: dict, catalogue: Catalogue, default_year: int | None = None
     if not _blank(data.get("district")) and str(data["district"]).strip().casefold() not in ("city", "all"):
         district = catalogue.district_slug(str(data["district"]))
         if district is None:
-            raise ClaimError(f"district: unknown district '{data['district']}'; known: {', '.join(catalogue.districts)}")
+            raise ClaimError(f"district: unknown district '{data['district']}'; "
+                             f"known: {', '.join(catalogue.districts)}")
     year_raw = data.get("year")
     year = default_year
     if not _blank(year_raw):
@@ -126,7 +124,7 @@ def make_claim(data: dict, catalogue: Catalogue, default_year: int | None = None
             year = int(float(str(year_raw).strip()))
         except ValueError:
             raise ClaimError(f"year: '{year_raw}' is not a year") from None
-    if year is None or not 1900 <= year <= 2100:
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise ClaimError(f"year: {'missing' if year is None else year} (give a year such as 2019)")
     if unit == "km" and any(not catalogue.layers[lid].is_line for lid in layers):
         bad = [lid for lid in layers if not catalogue.layers[lid].is_line]
@@ -144,10 +142,10 @@ def extract_claims(text: str, catalogue: Catalogue, year: int | None = None, sou
     """
     if len(text or "") > MAX_TEXT:
         raise ClaimError(f"text: longer than {MAX_TEXT} characters")
-    year = year if year is not None else detect_year(text)
+    year = year if year is not None else detect_year(text, catalogue)
     order = list(catalogue.layers)
     out = []
-    for m in extract_mentions(text):
+    for m in extract_mentions(text, catalogue):
         layers = tuple(sorted((lyr for lyr in m.layers if lyr in catalogue.layers), key=order.index))
         if layers:
             out.append(Claim(layers, m.value, m.kind, m.qualifier, m.district, year, source, m.quote))
@@ -195,9 +193,9 @@ def claims_frame(claims: Iterable[Claim]) -> pd.DataFrame:
     return pd.DataFrame([c.row() for c in claims], columns=COLUMNS)
 
 
-def _from_row(row: dict) -> Claim:
+def _from_row(row: dict[str, Any]) -> Claim:
     district = row.get("district")
-    year = row.get("year")
+    year: Any = row.get("year")
     return Claim(tuple(s for s in str(row.get("layers") or "").split(",") if s), float(row.get("value") or 0),
                  str(row.get("unit") or "km"), str(row.get("qualifier") or "exact"),
                  None if _blank(district) else str(district), None if _blank(year) else int(year),
@@ -234,12 +232,3 @@ def save_claims(store: Store, claims: list[Claim]) -> list[Claim]:
         tx.write_table("claims", table)
     return stored
 
-
-def delete_claim(store: Store, claim_id: str) -> bool:
-    """Remove one claim by id; False when there is none."""
-    with store.transaction() as tx:
-        table = tx.read_table("claims")
-        if table.empty or claim_id not in set(table["id"].astype(str)):
-            return False
-        tx.write_table("claims", table[table["id"].astype(str) != claim_id].reset_index(drop=True))
-    return True

@@ -7,13 +7,18 @@ Every number in the text is classified by what follows (and precedes) it:
 or ``other``. Only km and count figures that name a layer become claims.
 Numbers are read as "2,1", "1 250", "2,1 млн", "47 мыңнан"; the qualifier
 comes from астам/более/свыше/over (more_than), жуық/около/about
-(about) and дейін/до/up to (up_to).
+(about) and дейін/до/up to (up_to). A district is named as "<name> ауданы / район / district", its
+name's stems coming from the layer catalogue (``stems`` of each district in layers/districts.json).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+
+from geoworks.catalogue import Catalogue, default_catalogue
+from geoworks.params import YEAR_MAX, YEAR_MIN
 
 W = r"[0-9A-Za-zА-Яа-яЁёӘәІіҢңҒғҮүҰұҚқӨөҺһ]"  # a word character (no underscore)
 _NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:[.,](\d+)(?![.,]?\d))?")
@@ -46,8 +51,8 @@ _AREA = re.compile(r"^\s*(?:шаршы|кв\.|кв\b|квадрат|square|sq\.?
 _KM = re.compile(r"^\s*(?:км|шақырым|километр|km|kilomet(?:re|er))(" + W + r"*)\.?(?![²2])", re.IGNORECASE)
 _MONEY = re.compile(r"^\s*(?:теңге|тенге|тг\b|₸|kzt|tenge|доллар|долл|usd|\$|рубл|евро|eur|€)", re.IGNORECASE)
 _MONEY_BEFORE = re.compile(r"(?:\$|€|₸|usd|kzt)\s*$", re.IGNORECASE)
-_PEOPLE = re.compile(r"^\s*(?:адам|тұрғын|кісі|азамат|алматылық|человек|жител|граждан|people|residents|persons|citizens)",
-                     re.IGNORECASE)
+_PEOPLE = re.compile(r"^\s*(?:адам|тұрғын|кісі|азамат|алматылық|человек|жител|граждан|"
+                     r"people|residents|persons|citizens)", re.IGNORECASE)
 _YEAR_AFTER = re.compile(r"^\s*(?:-?\s*ж\.|жыл|год|г\.|year)", re.IGNORECASE)
 _YEAR_BEFORE = re.compile(r"(?:\bin|\bв|\bво|\bsince|\bс|\bпо|\bby|\bof)\s*$", re.IGNORECASE)
 
@@ -66,14 +71,8 @@ LAYER_WORDS: dict[str, re.Pattern] = {
 # nouns that make a count claim: (pattern, layer); streets count only when lighting is named
 _COUNT_NOUNS = [(_rx(r"аула", r"двор", r"courtyard", r"yard"), "courtyards"),
                 (_rx(r"көше", r"улиц", r"street"), "lighting")]
-_DISTRICT_STEMS = {
-    "alatau": ["алатау", "alatau"], "almaly": ["алмалы", "алмалин", "almaly"],
-    "auezov": ["әуезов", "ауэзов", "auezov"], "bostandyk": ["бостандық", "бостандык", "bostandyk"],
-    "zhetysu": ["жетісу", "жетысу", "zhetysu"], "medeu": ["медеу", "medeu"],
-    "nauryzbay": ["наурызбай", "nauryzbay", "nauryzbai"], "turksib": ["түрксіб", "турксиб", "turksib"],
-}
-_DISTRICTS = {slug: re.compile(r"(?<![\w])(?:" + "|".join(stems) + r")" + W + r"*\s+(?:аудан|район|district)",
-                               re.IGNORECASE) for slug, stems in _DISTRICT_STEMS.items()}
+_DISTRICT_WORDS = r"\s+(?:аудан|район|district)"  # what follows a district's name
+DistrictPatterns = tuple[tuple[str, re.Pattern], ...]
 
 
 @dataclass
@@ -117,28 +116,64 @@ def layers_in(segment: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def district_in(sentence: str, position: int) -> str | None:
+def district_patterns(catalogue: Catalogue | None = None) -> DistrictPatterns:
+    """(slug, pattern) per district with ``stems`` in the catalogue: "<stem>... ауданы / район / district"."""
+    cat = catalogue or default_catalogue()
+    return _district_patterns(tuple((d.slug, d.stems) for d in cat.districts.values() if d.stems))
+
+
+@lru_cache(maxsize=8)
+def _district_patterns(stems: tuple[tuple[str, tuple[str, ...]], ...]) -> DistrictPatterns:
+    return tuple((slug, re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, words)) + r")" + W + "*"
+                                   + _DISTRICT_WORDS, re.IGNORECASE)) for slug, words in stems)
+
+
+def district_in(sentence: str, position: int, catalogue: Catalogue | None = None) -> str | None:
     """The district named in the sentence: the last one before ``position``, else the first after."""
-    hits = sorted((m.start(), slug) for slug, rx in _DISTRICTS.items() for m in rx.finditer(sentence))
+    return _district_at(sentence, position, district_patterns(catalogue))
+
+
+def _district_at(sentence: str, position: int, districts: DistrictPatterns) -> str | None:
+    hits = sorted((m.start(), slug) for slug, rx in districts for m in rx.finditer(sentence))
     before = [slug for pos, slug in hits if pos < position]
     if before:
         return before[-1]
     return hits[0][1] if hits else None
 
 
-def _classify(sentence: str, m: re.Match, nxt: int) -> Mention:
-    english = not _CYRILLIC.search(sentence)
+def _take_first(table: list, rest: str) -> tuple:
+    """The value paired with the first pattern of ``table`` that matches at the start of ``rest``, and what follows."""
+    for rx, what in table:
+        hit, after = _take(rx, rest)
+        if hit:
+            return what, after
+    return None, rest
+
+
+def _value(sentence: str, m: re.Match) -> float:
+    """The number as written ("1,250" is 1250 in English text, else 1.25)."""
     text = m.group(0)
-    if english and m.group(2) and len(m.group(2)) == 3 and "," in text:
-        value = parse_number(text, english=True)
-    else:
-        value = parse_number(text)
+    english = not _CYRILLIC.search(sentence)
+    return parse_number(text, english=bool(english and m.group(2) and len(m.group(2)) == 3 and "," in text))
+
+
+def _km_layers(sentence: str, position: int, nxt: int, after_unit: str) -> tuple[str, ...]:
+    """Layers of a km figure: named after the unit up to the next number, else before the figure."""
+    start = len(sentence) - len(after_unit)
+    layers = layers_in(sentence[start:max(nxt, start)])
+    if not layers:
+        layers = layers_in(sentence[_previous_number_end(sentence, position):position])
+    return tuple(lyr for lyr in layers if lyr != "courtyards")
+
+
+def _classify(sentence: str, m: re.Match, nxt: int, districts: DistrictPatterns) -> Mention:
+    text, value = m.group(0), _value(sentence, m)
     before, rest = sentence[:m.start()], sentence[m.end():]
     qualifier = next((q for rx, q in _QUAL_BEFORE if rx.search(before)), "exact")
     quote = " ".join(sentence.split())
 
     def mention(kind: str, layers: tuple[str, ...] = ()) -> Mention:
-        district = district_in(sentence, m.start()) if kind in ("km", "count") else None
+        district = _district_at(sentence, m.start(), districts) if kind in ("km", "count") else None
         return Mention(value, kind, qualifier, layers, district, quote, text)
 
     if _PERCENT.match(rest):
@@ -146,42 +181,21 @@ def _classify(sentence: str, m: re.Match, nxt: int) -> Mention:
     if _MONEY_BEFORE.search(before):
         return mention("money")
     integer = m.group(2) is None and re.fullmatch(r"\d{4}", text) is not None
-    if integer and 1900 <= value <= 2100 and (_YEAR_AFTER.match(rest) or _YEAR_BEFORE.search(before)):
+    if integer and YEAR_MIN <= value <= YEAR_MAX and (_YEAR_AFTER.match(rest) or _YEAR_BEFORE.search(before)):
         return mention("year")
     _, rest = _take(_SUFFIX, rest)
-    for rx, factor in _MULTIPLIERS:
-        hit, rest2 = _take(rx, rest)
-        if hit:
-            value, rest = value * factor, rest2
-            break
-    for rx, q in _QUAL_AFTER:
-        hit, rest2 = _take(rx, rest)
-        if hit:
-            qualifier, rest = q, rest2
-            break
-    if _PERCENT.match(rest):
-        return mention("percent")
-    if _AREA.match(rest):
-        return mention("area")
-    if _MONEY.match(rest):
-        return mention("money")
-    if _PEOPLE.match(rest):
-        return mention("people")
+    factor, rest = _take_first(_MULTIPLIERS, rest)
+    value = value * factor if factor else value
+    after, rest = _take_first(_QUAL_AFTER, rest)
+    qualifier = after or qualifier
+    for rx, kind in ((_PERCENT, "percent"), (_AREA, "area"), (_MONEY, "money"), (_PEOPLE, "people")):
+        if rx.match(rest):
+            return mention(kind)
     km, after_unit = _take(_KM, rest)
     if km:
-        for rx, q in _QUAL_AFTER:  # "500 шақырымнан астам"
-            hit, after2 = _take(rx, after_unit)
-            if hit:
-                qualifier, after_unit = q, after2
-                break
-        start = len(sentence) - len(after_unit)
-        segment = sentence[start:max(nxt, start)]
-        layers = layers_in(segment)
-        if not layers:
-            start = _previous_number_end(sentence, m.start())
-            layers = layers_in(sentence[start:m.start()])
-        layers = tuple(lyr for lyr in layers if lyr != "courtyards")
-        return mention("km", layers)
+        after, after_unit = _take_first(_QUAL_AFTER, after_unit)  # "500 шақырымнан астам"
+        qualifier = after or qualifier
+        return mention("km", _km_layers(sentence, m.start(), nxt, after_unit))
     for rx, layer in _COUNT_NOUNS:
         if rx.match(rest.lstrip()):
             if layer == "lighting" and "lighting" not in layers_in(sentence):
@@ -195,27 +209,29 @@ def _previous_number_end(sentence: str, position: int) -> int:
     return ends[-1] if ends else 0
 
 
-def scan(text: str) -> list[Mention]:
-    """Every number in ``text`` with what it counts (km, count, percent, money, ...)."""
+def scan(text: str, catalogue: Catalogue | None = None) -> list[Mention]:
+    """Every number in ``text`` with what it counts (km, count, percent, money, ...); districts from ``catalogue``
+    (default: the shipped one)."""
+    districts = district_patterns(catalogue)
     out = []
     for sentence in sentences(text):
         matches = list(_NUM.finditer(sentence))
         for k, m in enumerate(matches):
             nxt = matches[k + 1].start() if k + 1 < len(matches) else len(sentence)
-            out.append(_classify(sentence, m, nxt))
+            out.append(_classify(sentence, m, nxt, districts))
     return out
 
 
-def detect_year(text: str) -> int | None:
+def detect_year(text: str, catalogue: Catalogue | None = None) -> int | None:
     """The year a report speaks of: the year most often named ("2019 жылы", "в 2019 году", "in 2019")."""
-    years = Counter(int(m.value) for m in scan(text) if m.kind == "year")
+    years = Counter(int(m.value) for m in scan(text, catalogue) if m.kind == "year")
     return years.most_common(1)[0][0] if years else None
 
 
-def extract_mentions(text: str) -> list[Mention]:
+def extract_mentions(text: str, catalogue: Catalogue | None = None) -> list[Mention]:
     """The km and count mentions that name a layer, each figure once (first quote kept)."""
     seen, out = set(), []
-    for m in scan(text):
+    for m in scan(text, catalogue):
         if m.kind not in ("km", "count") or not m.layers:
             continue
         key = (m.layers, m.kind, round(m.value, 6), m.qualifier, m.district)

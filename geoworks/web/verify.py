@@ -1,6 +1,7 @@
 """Pages for officials: reported vs measured, a paste-a-report page, a claim form, exports, a printable page.
 
-Routes parse the request, call geoworks.verify.claims / geoworks.verify.checks / geoworks.maps.verify and render.
+Routes parse the request, call one function of geoworks.verify.service and render; translated words
+are made here and passed in as :class:`geoworks.verify.service.Labels`.
 """
 from __future__ import annotations
 
@@ -14,40 +15,30 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geoworks import clock
 from geoworks.config import number
-from geoworks.catalogue import Catalogue
-from geoworks.verify.claims import (
-    QUALIFIERS,
-    Claim,
-    ClaimError,
-    claim_years,
-    extract_claims,
-    load_claims,
-    make_claim,
-    read_claims_csv,
-    save_claims,
+from geoworks.params import ParamError, parse_year
+from geoworks.verify.checks import VerifyError, check_tolerance
+from geoworks.verify.claims import QUALIFIERS, ClaimError
+from geoworks.verify.service import (
+    EXPORT_FORMATS,
+    Labels,
+    Query,
+    claim_rows,
+    data_source,
+    enter_claim,
+    export_view,
+    extract_report,
+    import_claims,
+    verification_view,
+    works_view,
 )
-from geoworks.web.i18n import current_language
-from geoworks.maps.base import map_parts
-from geoworks.maps.verify import overlaps_map
-from geoworks.verify.checks import (
-    Check,
-    VerifyError,
-    check_tolerance,
-    checks_frame,
-    empty_overlaps,
-    overlaps_summary,
-    overlaps_table,
-    verify_claims,
-    works_behind,
-    year_totals,
-)
-from geoworks.io.exports import to_csv, to_xlsx
 from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
+from geoworks.web.i18n import current_language, param_message
 from geoworks.web.security import csrf_problem
 
 # Claims are written by officials (and admins); CSRF is checked on every form post.
@@ -58,40 +49,35 @@ bp = Blueprint("verify", __name__)
 
 
 def status_labels() -> dict[str, str]:
+    """The four verification statuses in the current language."""
     return {"confirmed": _("confirmed"), "over_reported": _("over-reported"),
             "under_reported": _("under-reported"), "not_measurable": _("not measurable")}
 
 
 def qualifier_labels() -> dict[str, str]:
+    """The four qualifiers in the current language."""
     return {"exact": _("exactly"), "more_than": _("more than"), "about": _("about"), "up_to": _("up to")}
 
 
-def layers_label(catalogue: Catalogue, layers, lang: str) -> str:
-    """The claim's layers in ``lang``: a group's name when they form one, else the layer names."""
-    for g in catalogue.groups.values():
-        if set(g.layers) == set(layers) and len(layers) > 1:
-            return g.names.get(lang)
-    return ", ".join(catalogue.layers[lid].names.get(lang) if lid in catalogue.layers else lid for lid in layers)
+def _labels() -> Labels:
+    return Labels(statuses=status_labels(), qualifiers=qualifier_labels(), units={"km": _("km"), "count": _("count")},
+                  whole_city=_("whole city"),
+                  map={"districts": _("Districts"), "overlaps": _("Overlapping stretches"), "km": _("km")})
 
 
-def district_label(catalogue: Catalogue, slug: str | None, lang: str) -> str:
-    if not slug or slug == "city":
-        return _("whole city")
-    d = catalogue.districts.get(slug)
-    return d.names.get(lang) if d else slug
+def _year(raw: str | None, errors: list[str]) -> int | None:
+    """A year parameter (None when absent); a bad one adds its message to ``errors``."""
+    try:
+        return parse_year(raw)
+    except ParamError as exc:
+        errors.append(param_message(exc))
+        return None
 
 
-def _params(svc) -> tuple[dict, list[str]]:
-    """year, tolerance, district from the query string; errors name bad values."""
+def _query() -> tuple[Query, list[str]]:
+    """year and tolerance from the query string; errors name bad values (the defaults are used instead)."""
     errors: list[str] = []
-    years = claim_years(svc.store)
-    year = years[0] if years else None
-    raw = (request.args.get("year") or "").strip()
-    if raw:
-        if raw.isdigit() and 1900 <= int(raw) <= 2100:
-            year = int(raw)
-        else:
-            errors.append(_("Year '%(value)s' is not a year.", value=raw))
+    year = _year(request.args.get("year"), errors)
     default_tol = number(current_app.config, "GEOWORKS_TOLERANCE_PCT")
     raw_tol = (request.args.get("tolerance") or "").strip().replace(",", ".")
     try:
@@ -99,131 +85,69 @@ def _params(svc) -> tuple[dict, list[str]]:
     except VerifyError:
         errors.append(_("Tolerance '%(value)s' must be a number of percent between 0 and 100.", value=raw_tol))
         tolerance = check_tolerance(default_tol)
-    return {"year": year, "tolerance": tolerance, "years": years}, errors
+    return Query(year, tolerance), errors
 
 
-def _rows(checks: list[Check], catalogue: Catalogue, lang: str) -> list[dict]:
-    rows = []
-    for ch in checks:
-        row = ch.row()
-        row.update(layers_text=layers_label(catalogue, ch.claim.layers, lang),
-                   district_text=district_label(catalogue, ch.claim.district, lang),
-                   status_text=status_labels()[ch.status], qualifier_text=qualifier_labels()[ch.claim.qualifier],
-                   unit_text=_("km") if ch.claim.unit == "km" else _("count"), id=ch.claim.id)
-        rows.append(row)
-    return rows
+def _view(with_map: bool) -> tuple[dict, list[str]]:
+    svc = services()
+    query, errors = _query()
+    view = verification_view(svc.store, svc.catalogue, svc.totals, query, lang=current_language(), labels=_labels(),
+                             source=data_source(svc.store, svc.meta()), now=clock.now(current_app.config),
+                             options=map_options() if with_map else None)
+    return view, errors
 
 
-def _notes(svc, params: dict) -> dict[str, str]:
-    meta = svc.meta()
-    return {"date": clock.now(current_app.config).strftime("%Y-%m-%d %H:%M UTC"),
-            "year": str(params["year"]), "tolerance_pct": f"{params['tolerance']:g}",
-            "data_source": str(meta.get("source") or svc.store.describe()),
-            "measured": "network km (overlapping stretches counted once, geodesic WGS84) or count "
-                        "of the works completed in the claim's year"}
-
-
-def _verification(svc, params):
-    claims = load_claims(svc.store, params["year"]) if params["year"] else []
-    checks = verify_claims(svc.store, svc.catalogue, claims, params["tolerance"], svc.totals) if claims else []
-    return claims, checks
-
-
-def _overlaps(svc, year):
-    if year is None:
-        return empty_overlaps()
-    return overlaps_table(year_totals(svc.store, svc.catalogue, year, svc.totals), svc.catalogue)
-
-
-def _summary(overlaps, catalogue: Catalogue, lang: str) -> list[dict]:
-    """Overlaps per layer (count, km), with the layer's name in ``lang``."""
-    rows = overlaps_summary(overlaps).to_dict("records")
-    for row in rows:
-        row["name"] = layers_label(catalogue, [row["layer"]], lang)
-    return rows
+def _empty() -> ResponseReturnValue:
+    return render_template("verify/page.html", empty=True, errors=[], params={"years": []}), 200
 
 
 @bp.get("/verify")
-def page():
+def page() -> ResponseReturnValue:
     """Reported vs measured for one year, with overlaps per layer and their map."""
-    svc = services()
-    lang = current_language()
-    if svc.store.is_empty():
-        return render_template("verify.html", empty=True, errors=[], params={"years": []}), 200
-    params, errors = _params(svc)
-    claims, checks = _verification(svc, params)
-    overlaps = _overlaps(svc, params["year"])
-    m = overlaps_map(overlaps, svc.catalogue, svc.store.read_layer("districts"), options=map_options(),
-                     labels={"districts": _("Districts"), "overlaps": _("Overlapping stretches"), "km": _("km")})
-    summary = _summary(overlaps, svc.catalogue, lang)
-    return render_template("verify.html", empty=False, errors=errors, params=params, rows=_rows(checks, svc.catalogue, lang),
-                           summary=summary, overlaps=overlaps.drop(columns="geometry").head(500).to_dict("records"),
-                           overlap_count=len(overlaps), map=map_parts(m), notes=_notes(svc, params),
-                           statuses=status_labels()), (400 if errors else 200)
+    if services().store.is_empty():
+        return _empty()
+    view, errors = _view(with_map=True)
+    return render_template("verify/page.html", empty=False, errors=errors, **view), (400 if errors else 200)
 
 
 @bp.get("/verify/print")
-def print_page():
+def print_page() -> ResponseReturnValue:
     """The verification table for printing (A4; date, tolerance and data source on the page)."""
-    svc = services()
-    lang = current_language()
-    if svc.store.is_empty():
-        return render_template("verify.html", empty=True, errors=[], params={"years": []}), 200
-    params, errors = _params(svc)
-    _claims, checks = _verification(svc, params)
-    summary = _summary(_overlaps(svc, params["year"]), svc.catalogue, lang)
-    return render_template("verify_print.html", errors=errors, params=params, rows=_rows(checks, svc.catalogue, lang),
-                           summary=summary, notes=_notes(svc, params)), (400 if errors else 200)
+    if services().store.is_empty():
+        return _empty()
+    view, errors = _view(with_map=False)
+    return render_template("verify/print.html", errors=errors, **view), (400 if errors else 200)
 
 
 @bp.get("/verify/export.<fmt>")
-def export(fmt: str):
+def export(fmt: str) -> ResponseReturnValue:
     """The verification table as CSV, XLSX or JSON (same year/tolerance parameters as the page)."""
     svc = services()
-    if fmt not in ("csv", "xlsx", "json"):
+    if fmt not in EXPORT_FORMATS:
         return jsonify({"error": f"unknown format '{fmt}'; use csv, xlsx or json"}), 404
     if svc.store.is_empty():
         return jsonify({"error": "the store is empty"}), 404
-    params, errors = _params(svc)
+    query, errors = _query()
     if errors:
         return jsonify({"error": " ".join(errors)}), 400
-    _claims, checks = _verification(svc, params)
-    table = checks_frame(checks)
-    notes = _notes(svc, params)
-    stamp = clock.now(current_app.config).strftime("%Y%m%dT%H%MZ")
-    name = f"geoworks_verification_{params['year']}_{stamp}.{fmt}"
-    if fmt == "json":
-        return jsonify({"notes": notes, "claims": table.astype(object).where(table.notna(), None).to_dict("records")})
-    if fmt == "csv":
-        body, mime = to_csv(table, notes), "text/csv; charset=utf-8"
-    else:
-        overlaps = _overlaps(svc, params["year"]).drop(columns="geometry")
-        body = to_xlsx({"verification": table, "overlaps": overlaps}, notes)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    out = export_view(svc.store, svc.catalogue, svc.totals, query, fmt, source=data_source(svc.store, svc.meta()),
+                      now=clock.now(current_app.config))
+    if out.data is not None:
+        return jsonify(out.data)
+    return Response(out.body, mimetype=out.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{out.name}"'})
 
 
 @bp.get("/verify/claims/<claim_id>/works")
-def works(claim_id: str):
+def works(claim_id: str) -> ResponseReturnValue:
     """The works behind one claim's measured figure: every feature (part) counted, with its length."""
     svc = services()
-    lang = current_language()
-    claim = next((c for c in load_claims(svc.store) if c.id == claim_id), None)
-    if claim is None:
-        return render_template("verify_works.html", missing=claim_id, claim=None), 404
-    totals = year_totals(svc.store, svc.catalogue, int(claim.year or 0), svc.totals)
-    groups = []
-    for lid in claim.layers:
-        if lid not in svc.catalogue.layers:
-            continue
-        behind = works_behind(totals, lid, claim.district)
-        rows = behind.astype(object).where(behind.notna(), None).to_dict("records")
-        groups.append({"layer": lid, "name": layers_label(svc.catalogue, [lid], lang), "rows": rows,
-                       "km": float(behind["length_m"].sum()) / 1000.0, "count": len(rows)})
-    check = verify_claims(svc.store, svc.catalogue, [claim], check_tolerance(
-        number(current_app.config, "GEOWORKS_TOLERANCE_PCT")), svc.totals)[0]
-    return render_template("verify_works.html", missing=None, claim=claim, groups=groups,
-                           row=_rows([check], svc.catalogue, lang)[0])
+    tolerance = number(current_app.config, "GEOWORKS_TOLERANCE_PCT")
+    view = works_view(svc.store, svc.catalogue, svc.totals, claim_id, tolerance, lang=current_language(),
+                      labels=_labels())
+    if view is None:
+        return render_template("verify/works.html", missing=claim_id, claim=None), 404
+    return render_template("verify/works.html", missing=None, **view)
 
 
 def _form_defaults() -> dict:
@@ -233,80 +157,73 @@ def _form_defaults() -> dict:
 
 @bp.route("/verify/claims/new", methods=["GET", "POST"])
 @role_required(*CLAIM_WRITERS)
-def new_claim():
+def new_claim() -> ResponseReturnValue:
     """A form to enter one claim, and a CSV import of many (officials and admins)."""
     svc = services()
     form, errors, saved = _form_defaults(), [], []
     if request.method == "POST" and (problem := csrf_problem()):
         errors.append(problem)
     elif request.method == "POST":
-        if "file" in request.files and request.files["file"].filename:
-            upload = request.files["file"]
-            limit = int(number(current_app.config, "GEOWORKS_MAX_CLAIMS_UPLOAD_MB") * 2**20)
-            data = upload.read(limit + 1)
-            try:
-                if len(data) > limit:
-                    raise ClaimError(f"file: larger than {limit / 2**20:g} MB")
-                claims = read_claims_csv(data, svc.catalogue)
-                saved = save_claims(svc.store, claims)
-            except ClaimError as exc:
-                errors.append(str(exc))
-        else:
-            form.update({k: (request.form.get(k) or "").strip() for k in form})
-            form["layers"] = ",".join(request.form.getlist("layers")) or form["layers"]
-            try:
-                claim = make_claim(form, svc.catalogue)
-                saved = save_claims(svc.store, [claim])
-            except ClaimError as exc:
-                errors.append(str(exc))
+        upload = request.files.get("file")
+        try:
+            if upload is not None and upload.filename:
+                limit = int(number(current_app.config, "GEOWORKS_MAX_CLAIMS_UPLOAD_MB") * 2**20)
+                saved = import_claims(svc.store, svc.catalogue, upload.read(limit + 1), limit)
+            else:
+                form.update({k: (request.form.get(k) or "").strip() for k in form})
+                form["layers"] = ",".join(request.form.getlist("layers")) or form["layers"]
+                saved = enter_claim(svc.store, svc.catalogue, form)
+        except ClaimError as exc:
+            errors.append(str(exc))
         if saved and not errors:
             return redirect(url_for("verify.page", year=saved[0].year, saved=len(saved)), code=303)
-    return render_template("verify_claim.html", form=form, errors=errors, qualifiers=QUALIFIERS,
+    return render_template("verify/claim.html", form=form, errors=errors, qualifiers=QUALIFIERS,
                            qualifier_names=qualifier_labels()), (400 if errors else 200)
 
 
+def _extract_problem(problem: str) -> str:
+    return {"not_allowed": _("Only officials can save claims: log in as an official."),
+            "no_year": _("The text names no year: give the year of the figures.")}[problem]
+
+
+def _extract_form() -> tuple[dict, int | None, list[str]]:
+    """The pasted text, year and source of the form; errors for a bad year or no text."""
+    form = {"text": request.form.get("text") or "", "year": (request.form.get("year") or "").strip(),
+            "source": (request.form.get("source") or "").strip()[:500]}
+    errors: list[str] = []
+    year = _year(form["year"], errors)
+    if not form["text"].strip():
+        errors.append(_("Paste the text of a report first."))
+    return form, year, errors
+
+
+def _may_write() -> bool:
+    user = current_user()
+    return user is not None and user["role"] in CLAIM_WRITERS
+
+
 @bp.route("/verify/extract", methods=["GET", "POST"])
-def extract():
+def extract() -> ResponseReturnValue:
     """Paste a report: the figures found in it, which can then be saved as claims."""
     svc = services()
-    lang = current_language()
-    text, year_raw, source = "", "", ""
-    found: list[Claim] = []
-    errors: list[str] = []
-    saved = 0
+    form, found, errors = {"text": "", "year": "", "source": ""}, [], []
     if request.method == "POST" and (problem := csrf_problem()):
         errors.append(problem)
     elif request.method == "POST":
-        text = request.form.get("text") or ""
-        year_raw = (request.form.get("year") or "").strip()
-        source = (request.form.get("source") or "").strip()[:500]
-        year = None
-        if year_raw:
-            if year_raw.isdigit() and 1900 <= int(year_raw) <= 2100:
-                year = int(year_raw)
-            else:
-                errors.append(_("Year '%(value)s' is not a year.", value=year_raw))
-        if not text.strip():
-            errors.append(_("Paste the text of a report first."))
-        if not errors:
-            try:
-                found = extract_claims(text, svc.catalogue, year=year, source=source or _("pasted report"))
-            except ClaimError as exc:
-                errors.append(str(exc))
-        if found and request.form.get("action") == "save" and not errors:
-            user = current_user()
-            if user is None or user["role"] not in CLAIM_WRITERS:
-                errors.append(_("Only officials can save claims: log in as an official."))
-            elif any(c.year is None for c in found):
-                errors.append(_("The text names no year: give the year of the figures."))
-            else:
-                saved = len(save_claims(svc.store, found))
-                return redirect(url_for("verify.page", year=found[0].year, saved=saved), code=303)
-    rows = [{"layers_text": layers_label(svc.catalogue, c.layers, lang), "layers": ",".join(c.layers),
-             "value": c.value, "unit_text": _("km") if c.unit == "km" else _("count"),
-             "qualifier_text": qualifier_labels()[c.qualifier],
-             "district_text": district_label(svc.catalogue, c.district, lang), "year": c.year, "quote": c.quote}
-            for c in found]
-    return render_template("verify_extract.html", text=text, year=year_raw, source=source, rows=rows,
-                           errors=errors, posted=request.method == "POST"), (400 if errors else 200)
-
+        form, year, errors = _extract_form()
+        save = request.form.get("action") == "save"
+        try:
+            result = None if errors else extract_report(svc.store, svc.catalogue, form["text"], year,
+                                                        form["source"] or _("pasted report"), save=save,
+                                                        may_save=save and _may_write())
+        except ClaimError as exc:
+            errors.append(str(exc))
+            result = None
+        if result is not None and result.saved:
+            return redirect(url_for("verify.page", year=result.saved[0].year, saved=len(result.saved)), code=303)
+        if result is not None:
+            found = result.claims
+            errors += [_extract_problem(result.problem)] if result.problem else []
+    return render_template("verify/extract.html", text=form["text"], year=form["year"], source=form["source"],
+                           rows=claim_rows(found, svc.catalogue, current_language(), _labels()), errors=errors,
+                           posted=request.method == "POST"), (400 if errors else 200)

@@ -1,7 +1,7 @@
 """Claims: extraction from report text (kk/ru/en), CSV import, storing."""
 import pytest
 
-from geoworks.verify.claims import (ClaimError, extract_claims, load_claims, make_claim, read_claims_csv, save_claims)
+from geoworks.verify.claims import ClaimError, extract_claims, load_claims, make_claim, read_claims_csv, save_claims
 from geoworks.verify.text import parse_number, scan
 from tests.conftest import shared_file
 
@@ -98,7 +98,7 @@ def test_csv_import(catalogue):
     data = ("year,layers,district,value,unit,qualifier,source,quote\n"
             "2019,roads,,73,km,exact,report,73 km of roads\n"
             "2019,water_sewer,Медеуский район,\"12,5\",km,более,report,\n"
-            "2019,lighting,,320,count,more than,report,\n").encode("utf-8")
+            "2019,lighting,,320,count,more than,report,\n").encode()
     claims = read_claims_csv(data, catalogue)
     assert [(c.layers, c.value, c.district, c.qualifier) for c in claims] == [
         (("roads",), 73.0, None, "exact"), (("water", "sewer"), 12.5, "medeu", "more_than"),

@@ -4,10 +4,18 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoworks.verify.claims import Claim, load_claims
 from geoworks.storage import open_store
-from geoworks.verify.checks import (check_tolerance, checks_frame, judge, overlaps_summary, overlaps_table, verify_claims,
-                             year_totals, VerifyError)
+from geoworks.verify.checks import (
+    VerifyError,
+    check_tolerance,
+    checks_frame,
+    judge,
+    overlaps_summary,
+    overlaps_table,
+    verify_claims,
+    year_totals,
+)
+from geoworks.verify.claims import Claim, load_claims
 from geoworks.works import annotate, conform
 from tests.helpers.geometry import LAT, geod_length, offset, two_districts
 
@@ -119,8 +127,9 @@ def test_duplicated_stretch_counted_once(small_store, catalogue):
 
 
 def test_exports_never_hold_formulas():
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     from geoworks.io.exports import to_csv, to_xlsx
 

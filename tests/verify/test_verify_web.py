@@ -4,8 +4,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from geoworks.verify.claims import load_claims
 from geoworks.storage import open_store
+from geoworks.verify.claims import load_claims
 from tests.conftest import shared_file
 
 
@@ -81,7 +81,8 @@ class SignedIn:
         self.client = app.test_client()
         page = self.client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        assert self.client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code == 302
+        res = self.client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+        assert res.status_code == 302
         page = self.client.get("/verify/extract").get_data(as_text=True)  # the session changed at login
         self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
@@ -94,8 +95,8 @@ class SignedIn:
 
 @pytest.fixture
 def writable_app(demo_copy):
-    from geoworks.web import create_app
     from geoworks.storage.users import UserStore
+    from geoworks.web import create_app
 
     users = UserStore(demo_copy / "users.sqlite")
     users.set_user("olga", PASSWORD, "official")
