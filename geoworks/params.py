@@ -62,7 +62,7 @@ def parse_int(value: str | None, parameter: str, default: int | None, lo: int, h
     if _blank(value):
         return default
     text = str(value).strip()
-    if len(text) > 20 or not text.lstrip("+-").isdigit():
+    if len(text) > 20 or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdecimal():
         raise ParamError(parameter, f"{parameter} '{text[:40]}' is not a whole number", "integer", value=text[:40])
     n = int(text)
     if not lo <= n <= hi:

@@ -131,6 +131,16 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
+def offline_server(demo_dir):
+    """The demo app without remote map tiles (a plain background: the test machine has no network)."""
+    from geoworks.web import create_app
+
+    server = LiveServer(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_TILES": "none"}))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Debian's chromium, headless, driven by Playwright."""
     if not Path(CHROMIUM).exists():

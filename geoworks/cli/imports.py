@@ -9,15 +9,12 @@ from typing import Any
 import click
 
 from geoworks.catalogue import default_catalogue
+from geoworks.cli.output import emit, fail, open_configured_store
 from geoworks.config import load_config, setting
-from geoworks.storage import open_store
 
 PROGRESS_MIN = 5000  # features: show progress bars above this
 
 
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _user() -> str:
@@ -59,7 +56,7 @@ def _check_duplicate(store, file: str, layers: list[str], label: str) -> None:
     try:
         check_duplicate(store.read_table("batches"), file_checksum(file), layers, label)
     except DuplicateImport as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _commit(store, cat, items, label: str, force: bool, bars: _Bars) -> None:
@@ -70,7 +67,7 @@ def _commit(store, cat, items, label: str, force: bool, bars: _Bars) -> None:
         row = commit(store, cat, items, _user(), label, force=force, progress=bars)
     except (BatchError, StoreError, OSError) as exc:
         bars.close()
-        _fail(f"{exc} (the store is unchanged)" if not isinstance(exc, BatchError) else str(exc))
+        fail(f"{exc} (the store is unchanged)" if not isinstance(exc, BatchError) else str(exc))
     bars.close()
     click.echo(f"batch {row['id']}: {row['features']} features into {row['layer']} "
                f"({row['skipped']} skipped, {row['repaired']} repaired)")
@@ -99,14 +96,14 @@ def import_cmd(file: str, layer: str, crs: str | None, source_layer: str | None,
 
     cat = default_catalogue()
     if layer != "districts" and layer not in cat.layers:
-        _fail(f"unknown layer '{layer}'; known: districts, {', '.join(cat.layers)}")
+        fail(f"unknown layer '{layer}'; known: districts, {', '.join(cat.layers)}")
     if not os.path.isfile(file):
-        _fail(f"{file}: file not found")
+        fail(f"{file}: file not found")
     try:
         mapping = parse_map_options(maps)
     except MappingError as exc:
-        _fail(str(exc))
-    store = open_store(load_config())
+        fail(str(exc))
+    store = open_configured_store()
     label = os.path.basename(file)
     if not force and not dry_run:
         _check_duplicate(store, file, [layer], label)
@@ -118,7 +115,7 @@ def import_cmd(file: str, layer: str, crs: str | None, source_layer: str | None,
     _report(prepared.report)
     if not prepared.ok:
         bars.close()
-        _fail(f"{label}: not imported; the store is unchanged")
+        fail(f"{label}: not imported; the store is unchanged")
     if dry_run:
         click.echo("dry run: nothing written")
         return
@@ -140,8 +137,8 @@ def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bo
 
     cat = default_catalogue()
     if not os.path.isfile(file):
-        _fail(f"{file}: file not found")
-    store = open_store(load_config())
+        fail(f"{file}: file not found")
+    store = open_configured_store()
     label = os.path.basename(file)
     bars = _Bars()
     districts = None if store.is_empty() else store.read_layer("districts")
@@ -152,7 +149,7 @@ def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bo
         if item.features is not None:
             click.echo(f"  {item.layer:12s} {len(item.features):7d} features")
     if not report.ok or not items:
-        _fail(f"{label}: not imported; the store is unchanged")
+        fail(f"{label}: not imported; the store is unchanged")
     if dry_run:
         click.echo("dry run: nothing written")
         return
@@ -165,10 +162,9 @@ def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bo
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def batches_cmd(fmt: str) -> None:
     """List import batches, newest first."""
-    from geoworks.cli import _emit
     from geoworks.importers import list_batches
 
-    _emit(list_batches(open_store(load_config())), fmt)
+    emit(list_batches(open_configured_store()), fmt)
 
 
 @click.command("rollback")
@@ -178,9 +174,9 @@ def rollback_cmd(batch_id: str) -> None:
     from geoworks.importers.batches import BatchError, rollback, rollback_summary
 
     try:
-        removed = rollback(open_store(load_config()), default_catalogue(), batch_id, _user())
+        removed = rollback(open_configured_store(), default_catalogue(), batch_id, _user())
     except BatchError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(rollback_summary(batch_id, removed))
 
 
@@ -203,7 +199,7 @@ def user_add(name: str, role: str, password: str | None) -> None:
     try:
         UserStore.from_config(load_config()).set_user(name, password, role)
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"user {name} ({role}) saved")
 
 
@@ -225,7 +221,7 @@ def user_remove(name: str) -> None:
     try:
         UserStore.from_config(load_config()).remove_user(name)
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"user {name} removed")
 
 

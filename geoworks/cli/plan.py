@@ -6,11 +6,11 @@ access legs; the default threshold is ``GEOWORKS_GAP_THRESHOLD_M`` (:mod:`geowor
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 import click
 import pandas as pd
 
+from geoworks.cli.output import fail
 from geoworks.plan.export import GAP_COLUMNS
 from geoworks.plan.gaps import GapsInputError, GapsResult
 
@@ -18,9 +18,6 @@ FORMATS = click.Choice(["table", "csv", "json", "geojson"])
 COLUMNS = [c for c in GAP_COLUMNS if c != "access_m"]  # the command prints no access legs
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 def _compute(network: str, targets: str, targets_file: str | None, threshold: float | None, district: str | None,
@@ -40,7 +37,7 @@ def _compute(network: str, targets: str, targets_file: str | None, threshold: fl
                                         routes=routes, label=targets_file)
         return svc.compute(store, cat, network, targets, threshold, district, routes=routes)
     except GapsInputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _write(table: pd.DataFrame, fmt: str, summary_only: bool) -> None:
@@ -49,7 +46,7 @@ def _write(table: pd.DataFrame, fmt: str, summary_only: bool) -> None:
 
     if fmt == "geojson":
         if summary_only:
-            _fail("--summary has no geometry; use --format table, csv or json")
+            fail("--summary has no geometry; use --format table, csv or json")
         sys.stdout.write(to_geojson(table).decode("utf-8") + "\n")
     elif fmt == "csv":
         sys.stdout.write(to_csv(table).decode("utf-8-sig"))

@@ -9,13 +9,9 @@ import click
 import pandas as pd
 
 from geoworks.catalogue import default_catalogue
+from geoworks.cli.output import fail, open_configured_store
 from geoworks.config import load_config, number
 from geoworks.storage import open_store
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 def _read_text(path: str) -> str:
@@ -23,14 +19,14 @@ def _read_text(path: str) -> str:
         return sys.stdin.read()
     p = Path(path)
     if not p.is_file():
-        _fail(f"{path}: no such file")
+        fail(f"{path}: no such file")
     data = p.read_bytes()
     for enc in ("utf-8-sig", "cp1251"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    _fail(f"{path}: not a text file (UTF-8 or Windows-1251)")
+    fail(f"{path}: not a text file (UTF-8 or Windows-1251)")
     return ""
 
 
@@ -45,7 +41,7 @@ def _found_claims(file: str, year: int | None, source: str):
             return read_claims_csv(text, cat, default_year=year)
         return extract_claims(text, cat, year=year, source=source)
     except ClaimError as exc:
-        _fail(f"{file}: {exc}")
+        fail(f"{file}: {exc}")
         return []
 
 
@@ -79,10 +75,10 @@ def claims_command(file: str, year: int | None, fmt: str, source: str, save: boo
     if save:
         problem = save_problem(found)
         if problem == "no_claims":
-            _fail(f"{file}: no claims found, nothing saved")
+            fail(f"{file}: no claims found, nothing saved")
         if problem == "no_year":
-            _fail("no year for the claims: give --year")
-        found = save_claims(open_store(load_config()), found)
+            fail("no year for the claims: give --year")
+        found = save_claims(open_configured_store(), found)
     _echo_claims(found, fmt)
     if save and fmt != "json" and found:
         click.echo(f"\n{len(found)} claims saved")
@@ -123,18 +119,18 @@ def verify_command(year: int | None, district: str | None, tolerance: str | None
     try:
         tol = check_tolerance(number(cfg, "GEOWORKS_TOLERANCE_PCT") if tolerance is None else tolerance)
     except VerifyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     store = open_store(cfg)
     if store.is_empty():
-        _fail(f"the store is empty ({store.describe()}); run 'geoworks demo' or import data first")
+        fail(f"the store is empty ({store.describe()}); run 'geoworks demo' or import data first")
     slug = None
     if district:
         slug = "city" if district.casefold() == "city" else cat.district_slug(district)
         if slug is None:
-            _fail(f"unknown district '{district}'; known: city, {', '.join(cat.districts)}")
+            fail(f"unknown district '{district}'; known: city, {', '.join(cat.districts)}")
     claims = select_claims(store, year, slug)
     if not claims:
-        _fail("no claims" + (f" for {year}" if year else "") + "; add some with 'geoworks claims FILE --save'")
+        fail("no claims" + (f" for {year}" if year else "") + "; add some with 'geoworks claims FILE --save'")
     _echo_checks(verify_claims(store, cat, claims, tol), tol, fmt)
     if show_overlaps and fmt == "table":
         for y in sorted({c.year for c in claims if c.year}):

@@ -1,27 +1,14 @@
 """/plan in a real browser: the map draws, gaps and extensions show, the table sorts, no page errors."""
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import screenshot, start_live_server
+from tests.conftest import screenshot
 
 
-@pytest.fixture(scope="module")
-def plain_server(demo_dir):
-    """The demo app without map tiles (the test machine may be offline)."""
-    from geoworks.web import create_app
-
-    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir),
-                                           "GEOWORKS_TILES": "none"}))
-    yield server
-    server.stop()
-
-
-def test_plan_page_in_browser(plain_server, page):
+def test_plan_page_in_browser(offline_server, page):
     bad = []
     page.on("response",
             lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
-    page.goto(f"{plain_server.url}/plan?network=water&threshold=100&district=almaly&lang=en")
+    page.goto(f"{offline_server.url}/plan?network=water&threshold=100&district=almaly&lang=en")
     page.wait_for_selector("#gw-map .leaflet-container")
     assert page.locator("#gw-map path.leaflet-interactive").count() > 50
     rows = page.locator("#gaps-table tbody tr")

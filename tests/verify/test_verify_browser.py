@@ -1,18 +1,6 @@
 """The verification page in a real browser: no errors, the overlaps map drawn, print media hides the map."""
-import pytest
 
-from tests.conftest import screenshot, start_live_server
-
-
-@pytest.fixture(scope="module")
-def offline_server(demo_dir):
-    """The demo app without remote map tiles (this machine has no network)."""
-    from geoworks.web import create_app
-
-    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir),
-                                           "GEOWORKS_TILES": "none"}))
-    yield server
-    server.stop()
+from tests.conftest import screenshot
 
 
 def test_verify_page_in_browser(page, offline_server):

@@ -1,0 +1,110 @@
+"""Commands on the store's data: ``demo``, ``ensure-demo``, ``totals`` and ``measure`` (any file, nothing stored)."""
+from __future__ import annotations
+
+import json
+
+import click
+import pandas as pd
+
+from geoworks.catalogue import STATUSES, default_catalogue
+from geoworks.cli.output import FORMATS, emit, fail, open_configured_store
+
+
+@click.command("demo")
+@click.option("--seed", default=2019, show_default=True, help="Random seed; the same seed gives the same data.")
+def demo(seed: int) -> None:
+    """Build the Almaty demo data set into the store (replacing its content)."""
+    from geoworks.demo import write_demo
+
+    store = open_configured_store()
+    counts = write_demo(store, default_catalogue(), seed)
+    click.echo(f"demo data (seed {seed}) written to {store.describe()}")
+    for name, n in counts.items():
+        click.echo(f"  {name:12s} {n:6d}")
+
+
+@click.command("totals")
+@click.option("--layer", help="Layer id (default: all layers).")
+@click.option("--district", help="District slug or name.")
+@click.option("--year", type=int, help="Year of the works.")
+@click.option("--status", type=click.Choice(STATUSES), help="Status of the works.")
+@click.option("--features", "show_features", is_flag=True,
+              help="List the features and part lengths behind the total (needs --layer).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def totals(layer, district, year, status, show_features, fmt) -> None:
+    """Km (and counts, areas) per district x layer over the store."""
+    from geoworks.totals import Filters, compute_totals
+
+    cat = default_catalogue()
+    if layer and layer not in cat.layers:
+        fail(f"unknown layer '{layer}'; known layers: {', '.join(cat.layers)}")
+    slug = None
+    if district:
+        slug = cat.district_slug(district)
+        if slug is None:
+            fail(f"unknown district '{district}'; known: {', '.join(cat.districts)}")
+    store = open_configured_store()
+    if store.is_empty():
+        fail(f"the store is empty ({store.describe()}); run 'geoworks demo' or import data first")
+    result = compute_totals(store, cat, Filters(layer, slug, year, status))
+    if show_features:
+        if not layer:
+            fail("--features needs --layer")
+        behind = result.features_behind(layer, slug)
+        behind["length_m"] = behind["length_m"].round(3)
+        emit(behind, fmt)
+        return
+    table = result.table.copy()
+    for col in ("km", "network_km"):
+        table[col] = table[col].round(3)
+    table["area_m2"] = table["area_m2"].round(1)
+    emit(table, fmt)
+
+
+@click.command("measure")
+@click.argument("lines_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--districts", "districts_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Polygon file of districts.")
+@click.option("--name-field", help="District name column (default: guessed).")
+@click.option("--crs", help="CRS to assume for files that declare none, e.g. EPSG:4326.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def measure(lines_file, districts_file, name_field, crs, fmt) -> None:
+    """Measure a line file per district, storing nothing (GeoJSON, GeoPackage, Shapefile, GeoParquet)."""
+    from geoworks.measure_files import MeasureInputError, measure_files
+
+    try:
+        result = measure_files(lines_file, districts_file, name_field=name_field, assume_crs=crs)
+    except MeasureInputError as exc:
+        fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    rows = [{"district": name, "km": round(v["km"], 3), "network_km": round(v["network_km"], 3)}
+            for name, v in result["districts"].items()]
+    rows.append({"district": "outside", "km": round(result["outside_km"], 3), "network_km": None})
+    rows.append({"district": "total", "km": round(result["total_km"], 3),
+                 "network_km": round(result["network_total_km"], 3)})
+    emit(pd.DataFrame(rows), fmt)
+    if result["overlaps"] and fmt == "table":
+        click.echo(f"\n{len(result['overlaps'])} overlapping stretches, "
+                   f"{sum(o['length_m'] for o in result['overlaps']) / 1000:.3f} km counted once in network_km")
+
+
+@click.command("ensure-demo")
+@click.option("--seed", default=2019, show_default=True)
+def ensure_demo(seed: int) -> None:
+    """Build the demo set only when the store is empty (used by 'make run')."""
+    store = open_configured_store()
+    if store.is_empty():
+        from geoworks.demo import write_demo
+
+        write_demo(store, default_catalogue(), seed)
+        click.echo(f"store was empty: demo data written to {store.describe()}")
+    else:
+        click.echo(f"store has data: {store.describe()}")
+
+
+def register(main: click.Group) -> None:
+    """Add these commands to the geoworks CLI group ``main``."""
+    for cmd in (demo, ensure_demo, totals, measure):
+        main.add_command(cmd)
