@@ -152,20 +152,20 @@ def _read_json(path: Path) -> dict:
     return data
 
 
+def _checked(data: dict, key: str, path: Path, ok, problem: str) -> str:
+    """The text ``data[key]`` when ``ok(value)``, else CatalogueError naming ``problem``."""
+    value = _req(data, key, path)
+    if not ok(value):
+        raise CatalogueError(path, key, f"'{value}' {problem}")
+    return value
+
+
 def parse_layer(data: dict, path: Path) -> Layer:
     """Validate one layer definition (a dict read from ``path``)."""
-    layer_id = _req(data, "id", path)
-    if not _ID_RE.match(layer_id):
-        raise CatalogueError(path, "id", f"'{layer_id}' must be lower-case letters, digits, _")
-    geometry = _req(data, "geometry", path)
-    if geometry not in GEOMETRY_KINDS:
-        raise CatalogueError(path, "geometry", f"'{geometry}' is not one of {GEOMETRY_KINDS}")
-    colour = _req(data, "colour", path)
-    if not _COLOUR_RE.match(colour):
-        raise CatalogueError(path, "colour", f"'{colour}' is not a #rrggbb colour")
-    unit = _req(data, "unit", path)
-    if unit not in UNITS:
-        raise CatalogueError(path, "unit", f"'{unit}' is not one of {UNITS}")
+    layer_id = _checked(data, "id", path, _ID_RE.match, "must be lower-case letters, digits, _")
+    geometry = _checked(data, "geometry", path, GEOMETRY_KINDS.__contains__, f"is not one of {GEOMETRY_KINDS}")
+    colour = _checked(data, "colour", path, _COLOUR_RE.match, "is not a #rrggbb colour")
+    unit = _checked(data, "unit", path, UNITS.__contains__, f"is not one of {UNITS}")
     accepts = tuple(data.get("accepts", ()))
     for kind in accepts:
         if kind not in GEOMETRY_KINDS:

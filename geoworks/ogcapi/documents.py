@@ -38,14 +38,18 @@ def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
     return out
 
 
+def _self_links(href: str, what: str) -> list[dict]:
+    """The ``self`` (JSON) and ``alternate`` (HTML) links of a document."""
+    return [_link(f"{href}?f=json", "self", JSON, what), _link(f"{href}?f=html", "alternate", HTML, f"{what} as HTML")]
+
+
 def landing(base: str, title: str, description: str) -> dict:
     """The landing page: links to itself, the API definition, conformance and collections."""
     return {
         "title": title,
         "description": description,
         "links": [
-            _link(f"{base}?f=json", "self", JSON, "this document"),
-            _link(f"{base}?f=html", "alternate", HTML, "this document as HTML"),
+            *_self_links(base, "this document"),
             _link(f"{base}/api", "service-desc", OPENAPI, "the API definition (OpenAPI 3.0)"),
             _link(f"{base}/api?f=html", "service-doc", HTML, "the API documentation"),
             _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
@@ -91,8 +95,7 @@ def collection(base: str, catalogue: Catalogue, index: CollectionIndex, lang: st
         "storageCrs": CRS84,
         "extent": extent,
         "links": [
-            _link(f"{href}?f=json", "self", JSON, "this collection"),
-            _link(f"{href}?f=html", "alternate", HTML, "this collection as HTML"),
+            *_self_links(href, "this collection"),
             _link(f"{href}/items?f=json", "items", GEOJSON, "items as GeoJSON"),
             _link(f"{href}/items?f=html", "items", HTML, "items as HTML"),
         ],
@@ -102,8 +105,7 @@ def collection(base: str, catalogue: Catalogue, index: CollectionIndex, lang: st
 def collections(base: str, catalogue: Catalogue, indexes: list[CollectionIndex], lang: str) -> dict:
     return {
         "links": [
-            _link(f"{base}/collections?f=json", "self", JSON, "this document"),
-            _link(f"{base}/collections?f=html", "alternate", HTML, "this document as HTML"),
+            *_self_links(f"{base}/collections", "this document"),
         ],
         "collections": [collection(base, catalogue, ix, lang) for ix in indexes],
     }
