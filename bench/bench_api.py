@@ -9,6 +9,7 @@ Uses wrk when installed (apt-get install wrk), else a Python thread pool.
 Prints throughput, p50, p99 and errors per target, and p99 ratios to the baseline.
 Bounded: (number of targets + 1) x duration, plus a few seconds of set-up.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,12 @@ def free_port() -> int:
 
 
 def start_server(data_dir: str, port: int, threads: int) -> subprocess.Popen:
-    code = ("import logging; logging.getLogger('waitress.queue').setLevel(logging.ERROR); "
-            "from waitress import serve; from geoworks.web import create_app; "
-            f"serve(create_app({{'GEOWORKS_DATA_DIR': {data_dir!r}}}), host='127.0.0.1', port={port}, "
-            f"threads={threads}, connection_limit=256, backlog=1024, _quiet=True)")
+    code = (
+        "import logging; logging.getLogger('waitress.queue').setLevel(logging.ERROR); "
+        "from waitress import serve; from geoworks.web import create_app; "
+        f"serve(create_app({{'GEOWORKS_DATA_DIR': {data_dir!r}}}), host='127.0.0.1', port={port}, "
+        f"threads={threads}, connection_limit=256, backlog=1024, _quiet=True)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT))
     for _ in range(200):
         try:
@@ -66,15 +69,34 @@ def _ms(value: str) -> float:
 
 
 def run_wrk(url: str, connections: int, duration: int) -> dict:
-    out = subprocess.run(["wrk", "-t", str(min(4, os.cpu_count() or 2)), "-c", str(connections), "-d", f"{duration}s", "--latency",
-                          "--timeout", "10s", url], capture_output=True, text=True, timeout=duration + 60).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(min(4, os.cpu_count() or 2)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+    ).stdout
     dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "p50": _ms(dist["50"]), "p99": _ms(dist["99"]),
-            "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50": _ms(dist["50"]),
+        "p99": _ms(dist["99"]),
+        "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0),
+    }
 
 
 def run_python(host: str, port: int, path: str, connections: int, duration: int) -> dict:
@@ -131,8 +153,10 @@ def main() -> None:
     port = free_port()
     proc = start_server(tmp, port, args.threads)
     use_wrk = shutil.which("wrk") is not None
-    print(f"waitress ({args.threads} threads) on 127.0.0.1:{port}, demo store; {args.connections} clients x "
-          f"{args.duration} s per target; client: {'wrk' if use_wrk else 'Python threads'}")
+    print(
+        f"waitress ({args.threads} threads) on 127.0.0.1:{port}, demo store; {args.connections} clients x "
+        f"{args.duration} s per target; client: {'wrk' if use_wrk else 'Python threads'}"
+    )
     results = []
     try:
         for _, path, _ in TARGETS:  # warm-up: build indexes and caches, check the answer
@@ -146,8 +170,11 @@ def main() -> None:
                 print(f"  {path}: {n} features, {len(body) / 1024:.0f} KiB")
         for name, path, goal in TARGETS:
             url = f"http://127.0.0.1:{port}{path}"
-            r = run_wrk(url, args.connections, args.duration) if use_wrk else \
-                run_python("127.0.0.1", port, path, args.connections, args.duration)
+            r = (
+                run_wrk(url, args.connections, args.duration)
+                if use_wrk
+                else run_python("127.0.0.1", port, path, args.connections, args.duration)
+            )
             results.append((name, goal, r))
     finally:
         proc.terminate()
@@ -156,8 +183,15 @@ def main() -> None:
     base = results[0][2]
     print(f"\n{'target':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'p99/base':>9}  goal")
     for name, goal, r in results:
-        verdict = "" if goal is None else (f"p99 < {goal:.0f} ms: " + ("met" if r["p99"] < goal and r["errors"] == 0 else "NOT met"))
-        print(f"{name:42} {r['rps']:8.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:7d} {r['p99'] / base['p99']:9.2f}  {verdict}")
+        verdict = (
+            ""
+            if goal is None
+            else (f"p99 < {goal:.0f} ms: " + ("met" if r["p99"] < goal and r["errors"] == 0 else "NOT met"))
+        )
+        print(
+            f"{name:42} {r['rps']:8.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:7d} "
+            f"{r['p99'] / base['p99']:9.2f}  {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The baseline is geopandas.sjoin_nearest in the metric CRS (projection included),
 gives the planar distance only; geoworks also returns the connection point and the
 geodesic distance. Both are checked to agree (within 0.5 m). Also times routing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,11 +101,13 @@ def main() -> None:
         to, res = timed(ours)
         joined = joined[~joined.index.duplicated()]
         diff = np.abs(joined["dist"].to_numpy() - res.table["distance_m"].to_numpy())
-        print(f"[{kind}] geoworks find_gaps (nearest line, connection point, geodesic distance, gaps): {to:.2f} s"
-              f"  | naive sjoin_nearest in UTM 43N (planar distance only): {tb:.2f} s"
-              f"  | ratio baseline/geoworks: {tb / to:.2f}x"
-              f"  | gaps at 100 m: {int(res.table['gap'].sum())}"
-              f"  | max |geodesic - UTM planar| {diff.max():.3f} m (UTM scale)")
+        print(
+            f"[{kind}] geoworks find_gaps (nearest line, connection point, geodesic distance, gaps): {to:.2f} s"
+            f"  | naive sjoin_nearest in UTM 43N (planar distance only): {tb:.2f} s"
+            f"  | ratio baseline/geoworks: {tb / to:.2f}x"
+            f"  | gaps at 100 m: {int(res.table['gap'].sum())}"
+            f"  | max |geodesic - UTM planar| {diff.max():.3f} m (UTM scale)"
+        )
         assert to < 10.0, "gaps took 10 s or more"
     # routing: a connected street grid, 100 m blocks over 10 km (about 20 000 segments)
     roads = grid_roads(100.0, 10_000.0)
@@ -116,8 +119,10 @@ def main() -> None:
     lon_b, lat_b = project_xy(b[:, 0], b[:, 1], UTM43N, WGS84)
     tr, routes = timed(lambda: graph.route_many(np.column_stack([lon_a, lat_a]), np.column_stack([lon_b, lat_b])), 1)
     ok = [r for r in routes if r.status == OK]
-    print(f"{args.routes} routes (up to ~2 km apart): {tr:.2f} s, {tr / args.routes * 1000:.1f} ms each; "
-          f"{len(ok)} with a road path")
+    print(
+        f"{args.routes} routes (up to ~2 km apart): {tr:.2f} s, {tr / args.routes * 1000:.1f} ms each; "
+        f"{len(ok)} with a road path"
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ The geoworks import adds validation, district/length annotation
 
     .venv/bin/python bench/bench_import.py [--n 1000000]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -12,6 +12,7 @@ Goals: HTML < 500 KB and drawn < 1.5 s in both cases. Tile requests are answered
 
 Usage: .venv/bin/python bench/bench_map.py
 """
+
 from __future__ import annotations
 
 import base64
@@ -70,10 +71,14 @@ def measure(data_dir: Path, browser) -> dict[str, float]:
         for run in range(4):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            page.route("https://tile.openstreetmap.org/**",
-                       lambda route: route.fulfill(status=200, content_type="image/png", body=TILE))
+            page.route(
+                "https://tile.openstreetmap.org/**",
+                lambda route: route.fulfill(status=200, content_type="image/png", body=TILE),
+            )
             sizes = []
-            page.on("response", lambda r: sizes.append(len(r.body())) if r.url.startswith(server.url) else None)
+            page.on(
+                "response", lambda r, sizes=sizes: sizes.append(len(r.body())) if r.url.startswith(server.url) else None
+            )
             page.goto(url, wait_until="commit")
             page.wait_for_selector("html[data-gw-map=ready]", timeout=60_000)
             ms = page.evaluate("performance.now()")
@@ -82,9 +87,14 @@ def measure(data_dir: Path, browser) -> dict[str, float]:
                 drawn.append(ms / 1000)
                 transferred.append(sum(sizes))
             context.close()
-        return {"serve_cold_s": cold, "serve_warm_s": statistics.median(warm), "html_kb": html / 1024,
-                "drawn_s": statistics.median(drawn), "transferred_kb": statistics.median(transferred) / 1024,
-                "features_drawn": features}
+        return {
+            "serve_cold_s": cold,
+            "serve_warm_s": statistics.median(warm),
+            "html_kb": html / 1024,
+            "drawn_s": statistics.median(drawn),
+            "transferred_kb": statistics.median(transferred) / 1024,
+            "features_drawn": features,
+        }
     finally:
         server.stop()
 
@@ -107,7 +117,10 @@ def main() -> None:
         print(f"{k:16s}" + "".join(f"{results[n][k]:16.3f}" for n in results) + f"{(b / a if a else 0):14.2f}")
     ok_html = all(r["html_kb"] < 500 for r in results.values())
     ok_drawn = all(r["drawn_s"] < 1.5 for r in results.values())
-    print(f"\ngoal HTML < 500 KB: {'met' if ok_html else 'NOT met'}; goal drawn < 1.5 s: {'met' if ok_drawn else 'NOT met'}")
+    print(
+        f"\ngoal HTML < 500 KB: {'met' if ok_html else 'NOT met'}; "
+        f"goal drawn < 1.5 s: {'met' if ok_drawn else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ index vs the full scan baseline (every geometry tested, vectorised) in the same 
 
     .venv/bin/python bench/bench_near.py [--features 1000000] [--queries 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,11 +52,21 @@ def make_layer(rng, n: int, kind: str, bounds, prefix: str, crs: str) -> gpd.Geo
         geoms = shapely.linestrings(np.stack([xs, ys], axis=2))
     years = rng.integers(2019, 2027, n)
     status = STATUSES[rng.integers(0, 4, n)]
-    gdf = gpd.GeoDataFrame({
-        "id": [f"{prefix}-{i:07d}" for i in range(n)], "name": "Абай даңғылы", "name_ru": "проспект Абая",
-        "status": status, "start_date": [f"{y}-04-01" for y in years], "end_date": [f"{y}-10-31" for y in years],
-        "year": years, "contractor": "ТОО «Bench»", "district": "almaly", "batch_id": "bench",
-    }, geometry=gpd.GeoSeries(geoms, crs=crs))
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": [f"{prefix}-{i:07d}" for i in range(n)],
+            "name": "Абай даңғылы",
+            "name_ru": "проспект Абая",
+            "status": status,
+            "start_date": [f"{y}-04-01" for y in years],
+            "end_date": [f"{y}-10-31" for y in years],
+            "year": years,
+            "contractor": "ТОО «Bench»",
+            "district": "almaly",
+            "batch_id": "bench",
+        },
+        geometry=gpd.GeoSeries(geoms, crs=crs),
+    )
     return conform(to_wgs84(gdf))
 
 
@@ -100,8 +111,10 @@ def main() -> None:
 
         qx = rng.uniform(bx0 + 0.03, bx1 - 0.03, args.queries)
         qy = rng.uniform(by0 + 0.03, by1 - 0.03, args.queries)
-        for label, statuses in (("default filter (planned, in progress)", ("planned", "in_progress")),
-                                ("every status", ())):
+        for label, statuses in (
+            ("default filter (planned, in progress)", ("planned", "in_progress")),
+            ("every status", ()),
+        ):
             times, cpu, found, cands = [], [], [], []
             for lon, lat in zip(qx, qy):
                 q = NearQuery(float(lat), float(lon), args.radius, statuses=statuses)
@@ -125,14 +138,18 @@ def main() -> None:
             p50, p99 = percentile(times, 50), percentile(times, 99)
             s50, s99 = percentile(scan_times, 50), percentile(scan_times, 99)
             print(f"\n{int(args.radius)} m queries, {label}: {len(times)} indexed, {len(scan_times)} full scans")
-            print(f"  works found per query: median {int(np.median(found))}, "
-                  f"index candidates median {int(np.median(cands))}")
+            print(
+                f"  works found per query: median {int(np.median(found))}, "
+                f"index candidates median {int(np.median(cands))}"
+            )
             print(f"  index:     p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {percentile(times, 100):7.2f} ms")
             print(f"  full scan: p50 {s50:7.2f} ms   p99 {s99:7.2f} ms")
             print(f"  ratio full scan / index: p50 {s50 / p50:.0f}x, p99 {s99 / p99:.0f}x")
             c50, c99, sc50 = percentile(cpu, 50), percentile(cpu, 99), percentile(scan_cpu, 50)
-            print(f"  CPU time (excludes waiting for a busy machine): index p50 {c50:.2f} ms, p99 {c99:.2f} ms;"
-                  f" full scan p50 {sc50:.2f} ms; ratio p50 {sc50 / c50:.0f}x")
+            print(
+                f"  CPU time (excludes waiting for a busy machine): index p50 {c50:.2f} ms, p99 {c99:.2f} ms;"
+                f" full scan p50 {sc50:.2f} ms; ratio p50 {sc50 / c50:.0f}x"
+            )
             print(f"  target p99 < 50 ms: {'MET' if p99 < 50 else 'NOT MET'}")
 
 

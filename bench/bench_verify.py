@@ -9,6 +9,7 @@
 The demo store is built in a temporary directory (seed 2019). Prints seconds and ratios.
 Usage: .venv/bin/python bench/bench_verify.py
 """
+
 from __future__ import annotations
 
 import re
@@ -20,10 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SAMPLE = ("73 шақырым жол құрылысы аяқталып, 47 шақырым суару арықтары қайта жөндеуден өтті. "
-          "2019 жылдың 9 айында ЖАӨ 4,8%-ға өсті. Құны 96 млрд теңге болатын жаңа 88 бизнес нысаны ашылды. "
-          "построено более 120 км газопровода, 2,1 млн квадратных метров жилья. "
-          "over 45 km of water mains and more than 670 courtyards.\n")
+SAMPLE = (
+    "73 шақырым жол құрылысы аяқталып, 47 шақырым суару арықтары қайта жөндеуден өтті. "
+    "2019 жылдың 9 айында ЖАӨ 4,8%-ға өсті. Құны 96 млрд теңге болатын жаңа 88 бизнес нысаны ашылды. "
+    "построено более 120 км газопровода, 2,1 млн квадратных метров жилья. "
+    "over 45 km of water mains and more than 670 courtyards.\n"
+)
 
 
 def best(fn, repeat: int = 5) -> float:
@@ -50,8 +53,10 @@ def main() -> None:
     t_base = best(lambda: num.findall(text))
     t_ext = best(lambda: extract_claims(text, cat, year=2019), 3)
     n_claims = len(extract_claims(text, cat, year=2019))
-    print(f"extract  {len(text) / 1000:.0f} KB text: {t_ext:.3f} s ({n_claims} distinct claims); "
-          f"plain number regex {t_base:.4f} s; ratio {t_ext / t_base:.0f}x; {len(text) / t_ext / 1e6:.2f} MB/s")
+    print(
+        f"extract  {len(text) / 1000:.0f} KB text: {t_ext:.3f} s ({n_claims} distinct claims); "
+        f"plain number regex {t_base:.4f} s; ratio {t_ext / t_base:.0f}x; {len(text) / t_ext / 1e6:.2f} MB/s"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store({"GEOWORKS_DATA_DIR": tmp})
@@ -62,9 +67,11 @@ def main() -> None:
         cache = TotalsCache()
         verify_claims(store, cat, claims, cache=cache)
         t_warm = best(lambda: verify_claims(store, cat, claims, cache=cache))
-        print(f"verify   {len(claims)} claims: cold {t_cold:.3f} s, warm {t_warm:.4f} s; "
-              f"compute_totals alone {t_tot:.3f} s; cold/totals {t_cold / t_tot:.2f}x, "
-              f"warm/totals {t_warm / t_tot:.3f}x")
+        print(
+            f"verify   {len(claims)} claims: cold {t_cold:.3f} s, warm {t_warm:.4f} s; "
+            f"compute_totals alone {t_tot:.3f} s; cold/totals {t_cold / t_tot:.2f}x, "
+            f"warm/totals {t_warm / t_tot:.3f}x"
+        )
         app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": tmp, "GEOWORKS_TILES": "none"})
         client = app.test_client()
         client.get("/verify?year=2019")

@@ -5,6 +5,7 @@ Each benchmark runs in its own process with the arguments below; its whole outpu
 lines that state its ratios and goals. Figures are ratios against baselines measured in the same
 run, inside each benchmark; nothing here compares with numbers from another machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ def run(name: str, args: list[str], timeout: float) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, str(HERE / name), *args], capture_output=True, text=True,
-                              timeout=timeout, cwd=HERE.parent)
+        proc = subprocess.run(
+            [sys.executable, str(HERE / name), *args], capture_output=True, text=True, timeout=timeout, cwd=HERE.parent
+        )
         out, code = proc.stdout + proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as exc:
         out, code = f"{exc.stdout or ''}\ntimed out after {timeout:.0f} s", -1
@@ -45,8 +47,14 @@ def run(name: str, args: list[str], timeout: float) -> dict:
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / f"{Path(name).stem}.txt").write_text(out)
     lines = [ln.strip() for ln in str(out).splitlines() if HEADLINE.search(ln)]
-    return {"name": name, "args": " ".join(args) or "(defaults)", "seconds": seconds,
-            "peak_mb": max(peak, before) / 1024, "status": "ok" if code == 0 else f"exit {code}", "lines": lines}
+    return {
+        "name": name,
+        "args": " ".join(args) or "(defaults)",
+        "seconds": seconds,
+        "peak_mb": max(peak, before) / 1024,
+        "status": "ok" if code == 0 else f"exit {code}",
+        "lines": lines,
+    }
 
 
 def main() -> None:

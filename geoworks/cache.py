@@ -4,11 +4,13 @@ Callers put the store's ``version()`` in the key, so a commit makes old entries
 unreachable; they age out of the LRU. Two requests asking for the same missing key
 at once compute it once: the second waits for the first.
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -16,7 +18,7 @@ T = TypeVar("T")
 class LRUCache:
     """At most ``size`` entries (and, with ``weigh``, at most ``max_weight`` in total)."""
 
-    def __init__(self, size: int = 64, weigh: Callable[[object], int] | None = None, max_weight: int | None = None):
+    def __init__(self, size: int = 64, weigh: Callable[[Any], int] | None = None, max_weight: int | None = None):
         self.size = size
         self.weigh = weigh
         self.max_weight = max_weight
@@ -55,8 +57,9 @@ class LRUCache:
                 return  # too big to keep: computed, not cached
             self._items[key] = value
             self.weight += w
-            while self._items and (len(self._items) > self.size or
-                                   (self.max_weight is not None and self.weight > self.max_weight)):
+            while self._items and (
+                len(self._items) > self.size or (self.max_weight is not None and self.weight > self.max_weight)
+            ):
                 _, old = self._items.popitem(last=False)
                 self.weight -= self.weigh(old) if self.weigh else 0
 

@@ -5,6 +5,7 @@ Every layer definition is a JSON file in ``layers/`` (one per layer) and
 A malformed definition raises :class:`CatalogueError` naming the file and the
 field, so a broken catalogue fails at start-up, not on first use.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,9 +101,7 @@ class Catalogue:
         try:
             return self.layers[layer_id]
         except KeyError:
-            raise KeyError(
-                f"unknown layer '{layer_id}'; known layers: {', '.join(self.layers)}"
-            ) from None
+            raise KeyError(f"unknown layer '{layer_id}'; known layers: {', '.join(self.layers)}") from None
 
     def line_layers(self) -> list[Layer]:
         return [lyr for lyr in self.layers.values() if lyr.is_line]
@@ -200,7 +199,7 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
     city = City(
         id=_req(cdata, "id", dpath),
         names=_names(cdata, dpath, "city.names"),
-        bbox=tuple(float(v) for v in bbox),
+        bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
         metric_crs=cdata.get("metric_crs", "EPSG:32643"),
     )
     districts: dict[str, District] = {}

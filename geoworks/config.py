@@ -5,11 +5,12 @@
 strings; read them with :func:`setting`, :func:`number` or :func:`flag`, which apply
 the default's type.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 DEFAULTS: dict[str, object] = {
     # where the data lives
@@ -51,7 +52,7 @@ def number(config: Mapping, key: str) -> float:
     """A numeric setting; ValueError naming the setting when it is not a number."""
     value = setting(config, key)
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(str(value))
     except (TypeError, ValueError):
         raise ValueError(f"setting {key} must be a number, got {value!r}") from None
 

@@ -1,19 +1,24 @@
 """Ad-hoc measuring of any line file against any district file; nothing is stored."""
+
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import shapely
 
-from geoworks.measure import OUTSIDE, measure
 from geoworks.io.readers import InputError, read_vector
+from geoworks.measure import OUTSIDE, measure
 from geoworks.names import guess_name_field
+
 
 class MeasureInputError(InputError):
     """The files given to ``geoworks measure`` cannot be measured."""
 
 
-def measure_files(lines_file: str, districts_file: str, name_field: str | None = None,
-                  assume_crs: str | None = None) -> dict:
+def measure_files(
+    lines_file: str, districts_file: str, name_field: str | None = None, assume_crs: str | None = None
+) -> dict:
     """Measure ``lines_file`` per district of ``districts_file``; geodesic km (WGS84).
 
     Returns ``{"districts": {name: {"km", "network_km", "features"}}, "outside_km",
@@ -33,23 +38,32 @@ def measure_files(lines_file: str, districts_file: str, name_field: str | None =
         raise MeasureInputError(
             f"districts file {districts_file}: no district name field"
             + (f" '{name_field}'" if name_field else "")
-            + f"; use --name-field with one of: {', '.join(map(str, districts.columns.drop(districts.geometry.name)))}")
+            + f"; use --name-field with one of: {', '.join(map(str, districts.columns.drop(districts.geometry.name)))}"
+        )
     ldims = shapely.get_dimensions(np.asarray(lines.geometry.values))
     if not (ldims == 1).any():
         raise MeasureInputError(f"lines file {lines_file}: has no line geometries")
     lines = lines[ldims == 1]
     names = districts[field].astype(str).to_numpy(dtype=object)
-    m = measure(np.arange(len(lines)), np.asarray(lines.geometry.values), names,
-                np.asarray(districts.geometry.values))
+    m = measure(np.arange(len(lines)), np.asarray(lines.geometry.values), names, np.asarray(districts.geometry.values))
     per = m.by_district()
-    out = {"districts": {}, "outside_km": m.outside_km, "total_km": m.total_km,
-           "network_total_km": m.network_km, "overlaps": []}
+    out: dict[str, Any] = {
+        "districts": {},
+        "outside_km": m.outside_km,
+        "total_km": m.total_km,
+        "network_total_km": m.network_km,
+        "overlaps": [],
+    }
     for name in dict.fromkeys(names):
         row = per.loc[name] if name in per.index else None
-        out["districts"][name] = {"km": float(row["km"]) if row is not None else 0.0,
-                                  "network_km": float(row["network_km"]) if row is not None else 0.0,
-                                  "features": int(row["features"]) if row is not None else 0}
+        out["districts"][name] = {
+            "km": float(row["km"]) if row is not None else 0.0,
+            "network_km": float(row["network_km"]) if row is not None else 0.0,
+            "features": int(row["features"]) if row is not None else 0,
+        }
     out["outside_km"] = float(per.loc[OUTSIDE, "km"]) if OUTSIDE in per.index else 0.0
-    out["overlaps"] = [{"feature_a": int(r.feature_a), "feature_b": int(r.feature_b), "length_m": float(r.length_m)}
-                       for r in m.overlaps.itertuples()]
+    out["overlaps"] = [
+        {"feature_a": int(r.feature_a), "feature_b": int(r.feature_b), "length_m": float(r.length_m)}
+        for r in m.overlaps.itertuples()
+    ]
     return out

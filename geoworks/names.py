@@ -4,24 +4,91 @@ which column of a file holds a name.
 Used by street search (near), district matching and slugs (importers) and ad-hoc
 measuring; each caller applies its own folding on top of :func:`to_latin`.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # Russian and Kazakh Cyrillic letters (lower case) in Latin, close to the BGN/PCGN romanisation.
-CYRILLIC_LATIN: dict[str, str] = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-     "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u",
-     "u", "h", "i"]))
+CYRILLIC_LATIN: dict[str, str] = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "a",
+            "g",
+            "k",
+            "n",
+            "o",
+            "u",
+            "u",
+            "h",
+            "i",
+        ],
+    )
+)
 
 # Columns that hold a feature's or a district's name, most specific first (matched ignoring case,
 # spaces, dots, colons, dashes and underscores).
 NAME_COLUMNS: tuple[str, ...] = (
-    "name", "title", "street", "street_name", "object", "name_ru", "name:ru", "name_kk", "name:kk", "name_en",
-    "name:en", "district", "slug", "name_1", "наименование", "название", "имя", "улица", "объект", "район",
-    "атауы", "аты", "көше", "нысан", "аудан",
+    "name",
+    "title",
+    "street",
+    "street_name",
+    "object",
+    "name_ru",
+    "name:ru",
+    "name_kk",
+    "name:kk",
+    "name_en",
+    "name:en",
+    "district",
+    "slug",
+    "name_1",
+    "наименование",
+    "название",
+    "имя",
+    "улица",
+    "объект",
+    "район",
+    "атауы",
+    "аты",
+    "көше",
+    "нысан",
+    "аудан",
 )
 
 

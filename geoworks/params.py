@@ -7,12 +7,13 @@ and raises :class:`ParamError` naming the parameter, the value and the problem.
 ``params`` its values, so the web layer can show a translated message.
 Coordinates are lon/lat (EPSG:4326 / OGC CRS84).
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from geoworks.catalogue import STATUSES, Catalogue
 from geoworks.works import normalise_status
@@ -57,6 +58,10 @@ def _blank(value: str | None) -> bool:
     return value is None or str(value).strip() == ""
 
 
+@overload
+def parse_int(value: str | None, parameter: str, default: int, lo: int, hi: int) -> int: ...
+@overload
+def parse_int(value: str | None, parameter: str, default: None, lo: int, hi: int) -> int | None: ...
 def parse_int(value: str | None, parameter: str, default: int | None, lo: int, hi: int) -> int | None:
     """An integer within lo..hi (inclusive), or ``default`` when absent."""
     if _blank(value):
@@ -78,12 +83,19 @@ def parse_year(value: str | None, parameter: str = "year") -> int | None:
         return parse_int(value, parameter, None, YEAR_MIN, YEAR_MAX)
     except ParamError as exc:
         text = str(value).strip()[:40]
-        raise ParamError(parameter, f"{parameter} '{text}' is not a year ({YEAR_MIN}..{YEAR_MAX})", "year",
-                         value=text, lo=YEAR_MIN, hi=YEAR_MAX) from exc
+        raise ParamError(
+            parameter,
+            f"{parameter} '{text}' is not a year ({YEAR_MIN}..{YEAR_MAX})",
+            "year",
+            value=text,
+            lo=YEAR_MIN,
+            hi=YEAR_MAX,
+        ) from exc
 
 
-def parse_number(value: str | None, parameter: str, default: float | None = None, lo: float = -math.inf,
-                 hi: float = math.inf) -> float | None:
+def parse_number(
+    value: str | None, parameter: str, default: float | None = None, lo: float = -math.inf, hi: float = math.inf
+) -> float | None:
     """A finite number within lo..hi (a decimal comma is accepted), or ``default`` when absent."""
     if _blank(value):
         return default
@@ -95,8 +107,7 @@ def parse_number(value: str | None, parameter: str, default: float | None = None
     if not math.isfinite(n):
         raise ParamError(parameter, f"{parameter} '{text[:40]}' is not a number", "number", value=text[:40])
     if not lo <= n <= hi:
-        raise ParamError(parameter, f"{parameter} {n:g} is out of range {lo:g}..{hi:g}", "range",
-                         value=n, lo=lo, hi=hi)
+        raise ParamError(parameter, f"{parameter} {n:g} is out of range {lo:g}..{hi:g}", "range", value=n, lo=lo, hi=hi)
     return n
 
 
@@ -108,8 +119,9 @@ def parse_date(value: str | None, parameter: str = "date") -> str | None:
     try:
         return date.fromisoformat(text[:10]).isoformat() if len(text) == 10 else date.fromisoformat(text).isoformat()
     except ValueError:
-        raise ParamError(parameter, f"{parameter} must be a date as YYYY-MM-DD, got '{text[:40]}'", "date",
-                         value=text[:40]) from None
+        raise ParamError(
+            parameter, f"{parameter} must be a date as YYYY-MM-DD, got '{text[:40]}'", "date", value=text[:40]
+        ) from None
 
 
 def parse_status(value: str | None, parameter: str = "status") -> str | None:
@@ -118,8 +130,12 @@ def parse_status(value: str | None, parameter: str = "status") -> str | None:
         return None
     status = normalise_status(value)
     if status is None:
-        raise ParamError(parameter, f"unknown status '{str(value)[:40]}'; known: {', '.join(STATUSES)}", "status",
-                         value=str(value)[:40])
+        raise ParamError(
+            parameter,
+            f"unknown status '{str(value)[:40]}'; known: {', '.join(STATUSES)}",
+            "status",
+            value=str(value)[:40],
+        )
     return status
 
 
@@ -129,8 +145,9 @@ def parse_layer(value: str | None, catalogue: Catalogue, parameter: str = "layer
         return None
     text = str(value).strip()
     if text not in catalogue.layers:
-        raise ParamError(parameter, f"unknown layer '{text[:40]}'; known: {', '.join(catalogue.layers)}", "layer",
-                         value=text[:40])
+        raise ParamError(
+            parameter, f"unknown layer '{text[:40]}'; known: {', '.join(catalogue.layers)}", "layer", value=text[:40]
+        )
     return text
 
 
@@ -140,8 +157,12 @@ def parse_district(value: str | None, catalogue: Catalogue, parameter: str = "di
         return None
     slug = catalogue.district_slug(str(value))
     if slug is None:
-        raise ParamError(parameter, f"unknown district '{str(value)[:40]}'; known: {', '.join(catalogue.districts)}",
-                         "district", value=str(value)[:40])
+        raise ParamError(
+            parameter,
+            f"unknown district '{str(value)[:40]}'; known: {', '.join(catalogue.districts)}",
+            "district",
+            value=str(value)[:40],
+        )
     return slug
 
 
@@ -149,8 +170,7 @@ def parse_text(value: str | None, parameter: str, max_chars: int = MAX_TEXT) -> 
     """Free text, stripped; ParamError when longer than ``max_chars``."""
     text = (value or "").strip()
     if len(text) > max_chars:
-        raise ParamError(parameter, f"{parameter} is longer than {max_chars} characters", "too_long",
-                         limit=max_chars)
+        raise ParamError(parameter, f"{parameter} is longer than {max_chars} characters", "too_long", limit=max_chars)
     return text
 
 
@@ -162,8 +182,11 @@ def parse_bbox(value: str | None, crs: str | None = None, antimeridian: bool = T
         return None
     parts = str(value).split(",")
     if len(parts) not in (4, 6):
-        raise ParamError("bbox", f"bbox must be 4 numbers minlon,minlat,maxlon,maxlat (or 6 with heights); "
-                         f"got {len(parts)} values", "bbox")
+        raise ParamError(
+            "bbox",
+            f"bbox must be 4 numbers minlon,minlat,maxlon,maxlat (or 6 with heights); got {len(parts)} values",
+            "bbox",
+        )
     try:
         nums = [float(p) for p in parts]
     except ValueError:

@@ -3,6 +3,7 @@
 In a source checkout (or an editable install) they sit beside the package;
 an installed wheel carries them under ``<prefix>/share/geoworks/``.
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,4 +24,6 @@ def resource_dir(name: str) -> Path:
         candidate = Path(prefix) / "share" / "geoworks" / name
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"geoworks resource folder '{name}' not found (looked beside the package and in share/geoworks)")
+    raise FileNotFoundError(
+        f"geoworks resource folder '{name}' not found (looked beside the package and in share/geoworks)"
+    )

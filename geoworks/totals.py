@@ -6,6 +6,7 @@ field, e.g. streets lit). Point and polygon layers give ``count`` and
 ``area_m2``. Every figure can be traced to its features with
 :meth:`Totals.features_behind`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,8 +72,9 @@ def compute_totals(store: Store, catalogue: Catalogue, filters: Filters = Filter
     for layer in layers:
         works = store.read_layer(layer.id, where=filters.where())
         works_by_layer[layer.id] = pd.DataFrame(works.drop(columns=works.geometry.name))
-        m = measure(works["id"].astype(str).to_numpy(dtype=object), works.geometry.values, slugs, polys,
-                    kind=layer.geometry)
+        m = measure(
+            works["id"].astype(str).to_numpy(dtype=object), works.geometry.values, slugs, polys, kind=layer.geometry
+        )
         measurements[layer.id] = m
         per = m.by_district()
         wanted = [filters.district] if filters.district else list(slugs) + ([OUTSIDE] if OUTSIDE in per.index else [])
@@ -80,13 +82,31 @@ def compute_totals(store: Store, catalogue: Catalogue, filters: Filters = Filter
             if slug in per.index:
                 r = per.loc[slug]
                 ids = m.parts.loc[m.parts["district"] == slug, "feature"]
-                rows.append([layer.id, slug, r["km"], r["network_km"], int(r["features"]),
-                             _count(layer, works, ids), r["area_m2"]])
+                rows.append(
+                    [
+                        layer.id,
+                        slug,
+                        r["km"],
+                        r["network_km"],
+                        int(r["features"]),
+                        _count(layer, works, ids),
+                        r["area_m2"],
+                    ]
+                )
             else:
                 rows.append([layer.id, slug, 0.0, 0.0, 0, 0, 0.0])
         if not filters.district:
-            rows.append([layer.id, CITY, m.total_km, m.network_km, int(m.parts["feature"].nunique()) if len(m.parts) else 0,
-                         _count(layer, works, works["id"]), float(per["area_m2"].sum()) if len(per) else 0.0])
+            rows.append(
+                [
+                    layer.id,
+                    CITY,
+                    m.total_km,
+                    m.network_km,
+                    int(m.parts["feature"].nunique()) if len(m.parts) else 0,
+                    _count(layer, works, works["id"]),
+                    float(per["area_m2"].sum()) if len(per) else 0.0,
+                ]
+            )
     table = pd.DataFrame(rows, columns=COLUMNS)
     return Totals(table, measurements, works_by_layer)
 

@@ -4,6 +4,7 @@ A work carries id, name, status, start_date, end_date (ISO dates), year,
 contractor, and the computed ``district`` (the district holding the largest
 part of it), ``length_m`` (geodesic metres) and ``area_m2`` (geodesic m²).
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -15,13 +16,28 @@ from geoworks.measure import OUTSIDE, measure
 from geoworks.storage.base import WORK_COLUMNS
 
 STATUS_ALIASES = {
-    "planned": "planned", "plan": "planned", "жоспарланған": "planned", "запланировано": "planned",
-    "планируется": "planned", "in_progress": "in_progress", "in progress": "in_progress",
-    "progress": "in_progress", "ongoing": "in_progress", "орындалуда": "in_progress",
-    "в работе": "in_progress", "в процессе": "in_progress", "completed": "completed",
-    "done": "completed", "finished": "completed", "аяқталды": "completed", "завершено": "completed",
-    "выполнено": "completed", "cancelled": "cancelled", "canceled": "cancelled",
-    "тоқтатылды": "cancelled", "отменено": "cancelled",
+    "planned": "planned",
+    "plan": "planned",
+    "жоспарланған": "planned",
+    "запланировано": "planned",
+    "планируется": "planned",
+    "in_progress": "in_progress",
+    "in progress": "in_progress",
+    "progress": "in_progress",
+    "ongoing": "in_progress",
+    "орындалуда": "in_progress",
+    "в работе": "in_progress",
+    "в процессе": "in_progress",
+    "completed": "completed",
+    "done": "completed",
+    "finished": "completed",
+    "аяқталды": "completed",
+    "завершено": "completed",
+    "выполнено": "completed",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "тоқтатылды": "cancelled",
+    "отменено": "cancelled",
 }
 
 
@@ -51,7 +67,11 @@ def annotate(works: gpd.GeoDataFrame, layer: Layer, districts: gpd.GeoDataFrame)
     area = parts.groupby("feature")["area_m2"].sum()
     share = parts.assign(w=parts["length_m"] + parts["area_m2"] + 1e-9)
     share = share.assign(inside=share["district"] != OUTSIDE)
-    best = share.sort_values(["feature", "inside", "w"], ascending=[True, False, False]).groupby("feature")["district"].first()
+    best = (
+        share.sort_values(["feature", "inside", "w"], ascending=[True, False, False])
+        .groupby("feature")["district"]
+        .first()
+    )
     works["district"] = pd.Series(ids).map(best).fillna(OUTSIDE).to_numpy()
     works["length_m"] = pd.Series(ids).map(length).fillna(0.0).to_numpy()
     works["area_m2"] = pd.Series(ids).map(area).fillna(0.0).to_numpy()

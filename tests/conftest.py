@@ -1,4 +1,5 @@
 """Shared fixtures: a demo store built once per session, small geometries, ../shared paths."""
+
 from __future__ import annotations
 
 import inspect
@@ -95,8 +96,15 @@ def client(app):
 # --- a live server and a headless browser, for tests that need a real client ---------------
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 OUTPUT = ROOT / "test-output"
 
 
@@ -163,8 +171,10 @@ def page(browser):
     pg.problems = []
     pg.on("pageerror", lambda exc: pg.problems.append(f"pageerror: {exc}"))
     pg.on("console", lambda msg: pg.problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-    pg.on("requestfailed", lambda req: pg.problems.append(f"requestfailed: {req.url}")
-          if req.url.startswith("http://127.0.0.1") else None)
+    pg.on(
+        "requestfailed",
+        lambda req: pg.problems.append(f"requestfailed: {req.url}") if req.url.startswith("http://127.0.0.1") else None,
+    )
     yield pg
     context.close()
 

@@ -1,5 +1,6 @@
 """The geoworks command line: one click group; each command family lives in its own module of this
 package (data, imports, verify, plan, serve) and is added to the group here."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """Commands on the store's data: ``demo``, ``ensure-demo``, ``totals`` and ``measure`` (any file, nothing stored)."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,12 @@ def demo(seed: int) -> None:
 @click.option("--district", help="District slug or name.")
 @click.option("--year", type=int, help="Year of the works.")
 @click.option("--status", type=click.Choice(STATUSES), help="Status of the works.")
-@click.option("--features", "show_features", is_flag=True,
-              help="List the features and part lengths behind the total (needs --layer).")
+@click.option(
+    "--features",
+    "show_features",
+    is_flag=True,
+    help="List the features and part lengths behind the total (needs --layer).",
+)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def totals(layer, district, year, status, show_features, fmt) -> None:
     """Km (and counts, areas) per district x layer over the store."""
@@ -63,8 +68,13 @@ def totals(layer, district, year, status, show_features, fmt) -> None:
 
 @click.command("measure")
 @click.argument("lines_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--districts", "districts_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Polygon file of districts.")
+@click.option(
+    "--districts",
+    "districts_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Polygon file of districts.",
+)
 @click.option("--name-field", help="District name column (default: guessed).")
 @click.option("--crs", help="CRS to assume for files that declare none, e.g. EPSG:4326.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -79,15 +89,20 @@ def measure(lines_file, districts_file, name_field, crs, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    rows = [{"district": name, "km": round(v["km"], 3), "network_km": round(v["network_km"], 3)}
-            for name, v in result["districts"].items()]
+    rows = [
+        {"district": name, "km": round(v["km"], 3), "network_km": round(v["network_km"], 3)}
+        for name, v in result["districts"].items()
+    ]
     rows.append({"district": "outside", "km": round(result["outside_km"], 3), "network_km": None})
-    rows.append({"district": "total", "km": round(result["total_km"], 3),
-                 "network_km": round(result["network_total_km"], 3)})
+    rows.append(
+        {"district": "total", "km": round(result["total_km"], 3), "network_km": round(result["network_total_km"], 3)}
+    )
     emit(pd.DataFrame(rows), fmt)
     if result["overlaps"] and fmt == "table":
-        click.echo(f"\n{len(result['overlaps'])} overlapping stretches, "
-                   f"{sum(o['length_m'] for o in result['overlaps']) / 1000:.3f} km counted once in network_km")
+        click.echo(
+            f"\n{len(result['overlaps'])} overlapping stretches, "
+            f"{sum(o['length_m'] for o in result['overlaps']) / 1000:.3f} km counted once in network_km"
+        )
 
 
 @click.command("ensure-demo")

@@ -1,4 +1,5 @@
 """Commands: import, import-osm, batches, rollback, user (registered on the geoworks CLI)."""
+
 from __future__ import annotations
 
 import getpass
@@ -13,8 +14,6 @@ from geoworks.cli.output import emit, fail, open_configured_store
 from geoworks.config import load_config, setting
 
 PROGRESS_MIN = 5000  # features: show progress bars above this
-
-
 
 
 def _user() -> str:
@@ -69,8 +68,10 @@ def _commit(store, cat, items, label: str, force: bool, bars: _Bars) -> None:
         bars.close()
         fail(f"{exc} (the store is unchanged)" if not isinstance(exc, BatchError) else str(exc))
     bars.close()
-    click.echo(f"batch {row['id']}: {row['features']} features into {row['layer']} "
-               f"({row['skipped']} skipped, {row['repaired']} repaired)")
+    click.echo(
+        f"batch {row['id']}: {row['features']} features into {row['layer']} "
+        f"({row['skipped']} skipped, {row['repaired']} repaired)"
+    )
 
 
 @click.command("import")
@@ -78,18 +79,38 @@ def _commit(store, cat, items, label: str, force: bool, bars: _Bars) -> None:
 @click.option("--layer", required=True, help="Layer id, or 'districts' to replace the district polygons.")
 @click.option("--crs", help="CRS of a file that declares none, e.g. EPSG:32643.")
 @click.option("--source-layer", help="Layer inside a GeoPackage/KML, or Shapefile inside a zip.")
-@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
-              help="Map a file column to a work field "
-                   "(name, status, start_date, end_date, year, contractor, source_id).")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Map a file column to a work field (name, status, start_date, end_date, year, contractor, source_id).",
+)
 @click.option("--name-field", help="District name column (with --layer districts).")
-@click.option("--strict", is_flag=True,
-              help="Reject invalid geometries and missing geometries instead of repairing/skipping.")
-@click.option("--outside", type=click.Choice(["skip", "reject", "keep"]), default="skip", show_default=True,
-              help="Features far outside the city: skip them (warned), reject the file, or keep them.")
+@click.option(
+    "--strict", is_flag=True, help="Reject invalid geometries and missing geometries instead of repairing/skipping."
+)
+@click.option(
+    "--outside",
+    type=click.Choice(["skip", "reject", "keep"]),
+    default="skip",
+    show_default=True,
+    help="Features far outside the city: skip them (warned), reject the file, or keep them.",
+)
 @click.option("--force", is_flag=True, help="Import a file again although the same file (checksum) was imported.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
-def import_cmd(file: str, layer: str, crs: str | None, source_layer: str | None, maps: tuple[str, ...],
-               name_field: str | None, strict: bool, outside: str, force: bool, dry_run: bool) -> None:
+def import_cmd(
+    file: str,
+    layer: str,
+    crs: str | None,
+    source_layer: str | None,
+    maps: tuple[str, ...],
+    name_field: str | None,
+    strict: bool,
+    outside: str,
+    force: bool,
+    dry_run: bool,
+) -> None:
     """Import FILE (GeoJSON, GeoPackage, Shapefile .shp/.zip, GeoParquet, CSV, KML) as one batch."""
     from geoworks.importers import Options, prepare
     from geoworks.importers.columns import MappingError, parse_map_options
@@ -107,8 +128,9 @@ def import_cmd(file: str, layer: str, crs: str | None, source_layer: str | None,
     label = os.path.basename(file)
     if not force and not dry_run:
         _check_duplicate(store, file, [layer], label)
-    opts = Options(crs=crs, source_layer=source_layer, mapping=mapping, strict=strict, outside=outside,
-                   name_field=name_field)
+    opts = Options(
+        crs=crs, source_layer=source_layer, mapping=mapping, strict=strict, outside=outside, name_field=name_field
+    )
     bars = _Bars()
     districts = None if layer == "districts" or store.is_empty() else store.read_layer("districts")
     prepared = prepare(file, layer, cat, districts, opts, progress=bars, label=label)
@@ -124,14 +146,17 @@ def import_cmd(file: str, layer: str, crs: str | None, source_layer: str | None,
 
 @click.command("import-osm")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False),
-              help="Tag -> layer mapping JSON (default: layers/osm-mapping.json).")
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(dir_okay=False),
+    help="Tag -> layer mapping JSON (default: layers/osm-mapping.json).",
+)
 @click.option("--outside", type=click.Choice(["skip", "reject", "keep"]), default="skip", show_default=True)
 @click.option("--strict", is_flag=True)
 @click.option("--force", is_flag=True, help="Import the same extract again.")
 @click.option("--dry-run", is_flag=True)
-def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bool, force: bool,
-                   dry_run: bool) -> None:
+def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bool, force: bool, dry_run: bool) -> None:
     """Import an OpenStreetMap extract (.osm.pbf) into the layers its tags map to, as one batch."""
     from geoworks.importers import Options, prepare_osm
 
@@ -142,8 +167,15 @@ def import_osm_cmd(file: str, mapping_file: str | None, outside: str, strict: bo
     label = os.path.basename(file)
     bars = _Bars()
     districts = None if store.is_empty() else store.read_layer("districts")
-    items, report = prepare_osm(file, cat, districts, Options(strict=strict, outside=outside),
-                                mapping_path=mapping_file, progress=bars, label=label)
+    items, report = prepare_osm(
+        file,
+        cat,
+        districts,
+        Options(strict=strict, outside=outside),
+        mapping_path=mapping_file,
+        progress=bars,
+        label=label,
+    )
     _report(report)
     for item in items:
         if item.features is not None:
@@ -188,8 +220,9 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["resident", "engineer", "official", "admin"]), required=True)
-@click.option("--password", envvar="GEOWORKS_NEW_PASSWORD",
-              help="Password (default: asked; or $GEOWORKS_NEW_PASSWORD).")
+@click.option(
+    "--password", envvar="GEOWORKS_NEW_PASSWORD", help="Password (default: asked; or $GEOWORKS_NEW_PASSWORD)."
+)
 def user_add(name: str, role: str, password: str | None) -> None:
     """Create or update user NAME with ROLE."""
     from geoworks.storage.users import UserError, UserStore

@@ -1,4 +1,5 @@
 """What every command shares: the store from the config, output formats, and failing with exit code 2."""
+
 from __future__ import annotations
 
 import sys

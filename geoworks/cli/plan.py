@@ -3,6 +3,7 @@
 The columns and their rounding are the web's (:mod:`geoworks.plan.export`), without the
 access legs; the default threshold is ``GEOWORKS_GAP_THRESHOLD_M`` (:mod:`geoworks.config`).
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,10 +19,9 @@ FORMATS = click.Choice(["table", "csv", "json", "geojson"])
 COLUMNS = [c for c in GAP_COLUMNS if c != "access_m"]  # the command prints no access legs
 
 
-
-
-def _compute(network: str, targets: str, targets_file: str | None, threshold: float | None, district: str | None,
-             routes: bool) -> GapsResult:
+def _compute(
+    network: str, targets: str, targets_file: str | None, threshold: float | None, district: str | None, routes: bool
+) -> GapsResult:
     """The GapsResult for the command's options (threshold default from the config); exits 2 on bad input."""
     from geoworks.catalogue import default_catalogue
     from geoworks.config import load_config, number
@@ -33,8 +33,16 @@ def _compute(network: str, targets: str, targets_file: str | None, threshold: fl
     threshold = number(config, "GEOWORKS_GAP_THRESHOLD_M") if threshold is None else threshold
     try:
         if targets_file:
-            return svc.compute_uploaded(store, cat, network, read_targets_file(targets_file), threshold, district,
-                                        routes=routes, label=targets_file)
+            return svc.compute_uploaded(
+                store,
+                cat,
+                network,
+                read_targets_file(targets_file),
+                threshold,
+                district,
+                routes=routes,
+                label=targets_file,
+            )
         return svc.compute(store, cat, network, targets, threshold, district, routes=routes)
     except GapsInputError as exc:
         fail(str(exc))
@@ -61,16 +69,26 @@ def _write(table: pd.DataFrame, fmt: str, summary_only: bool) -> None:
 @click.command("gaps")
 @click.option("--network", required=True, help="Network layer id (water, sewer, gas, heating, power, lighting, ...).")
 @click.option("--targets", default="courtyards", show_default=True, help="Stored point/polygon layer of targets.")
-@click.option("--targets-file", type=click.Path(dir_okay=False),
-              help="A GeoJSON/GeoPackage of targets instead (not stored).")
-@click.option("--threshold", type=float, default=None,
-              help="Gap threshold in metres.  [default: GEOWORKS_GAP_THRESHOLD_M, 100]")
+@click.option(
+    "--targets-file", type=click.Path(dir_okay=False), help="A GeoJSON/GeoPackage of targets instead (not stored)."
+)
+@click.option(
+    "--threshold", type=float, default=None, help="Gap threshold in metres.  [default: GEOWORKS_GAP_THRESHOLD_M, 100]"
+)
 @click.option("--district", help="District slug or name (default: the whole city).")
 @click.option("--no-routes", is_flag=True, help="Skip the along-road estimates.")
 @click.option("--summary", "summary_only", is_flag=True, help="Print only the per-district summary.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def gaps(network: str, targets: str, targets_file: str | None, threshold: float | None, district: str | None,
-         no_routes: bool, summary_only: bool, fmt: str) -> None:
+def gaps(
+    network: str,
+    targets: str,
+    targets_file: str | None,
+    threshold: float | None,
+    district: str | None,
+    no_routes: bool,
+    summary_only: bool,
+    fmt: str,
+) -> None:
     """Targets farther than THRESHOLD metres from a network, with extension estimates (geodesic metres)."""
     from geoworks.plan.export import gaps_frame, summary_frame
 
@@ -82,8 +100,9 @@ def gaps(network: str, targets: str, targets_file: str | None, threshold: float 
     _write(table, fmt, summary_only)
     if fmt == "table" and not summary_only:
         s = result.summary.iloc[-1]
-        click.echo(f"\n{int(s['gaps'])} gaps of {int(s['targets'])} targets at {result.threshold_m:g} m "
-                   f"from {result.network}")
+        click.echo(
+            f"\n{int(s['gaps'])} gaps of {int(s['targets'])} targets at {result.threshold_m:g} m from {result.network}"
+        )
 
 
 def register(main: click.Group) -> None:

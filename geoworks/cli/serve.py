@@ -1,4 +1,5 @@
 """``geoworks serve``: the web app under waitress (or Flask's development server)."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """Commands ``geoworks claims FILE`` (find claims in a report, or read a claims CSV) and ``geoworks verify``."""
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,20 @@ def _echo_claims(found: list, fmt: str) -> None:
     if not found:
         click.echo("(no claims found)")
         return
-    df = pd.DataFrame([{"year": c.year, "layers": ",".join(c.layers), "value": c.value, "unit": c.unit,
-                        "qualifier": c.qualifier, "district": c.district or "city",
-                        "quote": c.quote if len(c.quote) <= 60 else c.quote[:57] + "..."} for c in found])
+    df = pd.DataFrame(
+        [
+            {
+                "year": c.year,
+                "layers": ",".join(c.layers),
+                "value": c.value,
+                "unit": c.unit,
+                "qualifier": c.qualifier,
+                "district": c.district or "city",
+                "quote": c.quote if len(c.quote) <= 60 else c.quote[:57] + "...",
+            }
+            for c in found
+        ]
+    )
     click.echo(df.to_string(index=False))
 
 
@@ -94,22 +106,37 @@ def _echo_checks(checks: list, tol: float, fmt: str) -> None:
     elif fmt == "json":
         click.echo(json.dumps({"tolerance_pct": tol, "claims": checks_records(table)}, ensure_ascii=False, indent=2))
     else:
-        cols = ["year", "layers", "district", "qualifier", "claimed", "unit", "measured", "feature_km",
-                "difference", "percent", "status", "overlaps", "overlap_km"]
-        click.echo(f"tolerance {tol:g} %; measured = network km (overlaps counted once) or count, "
-                   "of the works completed in the claim's year")
+        cols = [
+            "year",
+            "layers",
+            "district",
+            "qualifier",
+            "claimed",
+            "unit",
+            "measured",
+            "feature_km",
+            "difference",
+            "percent",
+            "status",
+            "overlaps",
+            "overlap_km",
+        ]
+        click.echo(
+            f"tolerance {tol:g} %; measured = network km (overlaps counted once) or count, "
+            "of the works completed in the claim's year"
+        )
         click.echo(table[cols].to_string(index=False))
 
 
 @click.command("verify")
 @click.option("--year", type=int, help="Year of the claims (default: every year with claims).")
 @click.option("--district", help="Only claims on this district (slug or name); 'city' for whole-city claims.")
-@click.option("--tolerance", default=None,
-              help="Tolerance in percent (default: GEOWORKS_TOLERANCE_PCT, 2).")
+@click.option("--tolerance", default=None, help="Tolerance in percent (default: GEOWORKS_TOLERANCE_PCT, 2).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--overlaps", "show_overlaps", is_flag=True, help="Also list overlapping stretches per layer.")
-def verify_command(year: int | None, district: str | None, tolerance: str | None, fmt: str,
-                   show_overlaps: bool) -> None:
+def verify_command(
+    year: int | None, district: str | None, tolerance: str | None, fmt: str, show_overlaps: bool
+) -> None:
     """Reported vs measured: each stored claim with the measured value, the difference and a status."""
     from geoworks.verify.checks import VerifyError, check_tolerance, overlaps_summary, verify_claims
     from geoworks.verify.service import select_claims, year_overlaps

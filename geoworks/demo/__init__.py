@@ -7,6 +7,7 @@ the city's 2019 report, with deliberate mismatches (power, heating,
 courtyards) and a few duplicated stretches (roads, water) so that
 verification has something to find.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,17 +31,40 @@ REPORT_2019 = "Almaty akim's report on 2019 (public accounting meeting)"
 
 # Seeds where the real districts lie (lon, lat).
 SEEDS = {
-    "alatau": (76.845, 43.325), "zhetysu": (76.945, 43.320), "turksib": (77.040, 43.335),
-    "almaly": (76.925, 43.258), "auezov": (76.845, 43.232), "bostandyk": (76.915, 43.190),
-    "medeu": (77.045, 43.215), "nauryzbay": (76.790, 43.165),
+    "alatau": (76.845, 43.325),
+    "zhetysu": (76.945, 43.320),
+    "turksib": (77.040, 43.335),
+    "almaly": (76.925, 43.258),
+    "auezov": (76.845, 43.232),
+    "bostandyk": (76.915, 43.190),
+    "medeu": (77.045, 43.215),
+    "nauryzbay": (76.790, 43.165),
 }
-OUTLINE = [(76.745, 43.185), (76.775, 43.300), (76.835, 43.385), (76.950, 43.398), (77.080, 43.385),
-           (77.165, 43.335), (77.150, 43.220), (77.105, 43.105), (77.020, 43.035), (76.900, 43.045),
-           (76.800, 43.080), (76.745, 43.185)]
+OUTLINE = [
+    (76.745, 43.185),
+    (76.775, 43.300),
+    (76.835, 43.385),
+    (76.950, 43.398),
+    (77.080, 43.385),
+    (77.165, 43.335),
+    (77.150, 43.220),
+    (77.105, 43.105),
+    (77.020, 43.035),
+    (76.900, 43.045),
+    (76.800, 43.080),
+    (76.745, 43.185),
+]
 
 # The 2019 targets: network km of completed works (roads/irrigation/... ), or counts.
-TARGETS_2019 = {"roads": 73.0, "irrigation": 47.0, "water": 170.3, "sewer": 116.9,
-                "power": 141.2, "heating": 16.4, "gas": 131.1}
+TARGETS_2019 = {
+    "roads": 73.0,
+    "irrigation": 47.0,
+    "water": 170.3,
+    "sewer": 116.9,
+    "power": 141.2,
+    "heating": 16.4,
+    "gas": 131.1,
+}
 LIT_STREETS_2019 = 334
 COURTYARDS_2019 = 655
 
@@ -57,41 +81,79 @@ CLAIMS_2019 = [
 ]
 
 STREETS = [
-    ("Абай даңғылы", "проспект Абая"), ("Әл-Фараби даңғылы", "проспект аль-Фараби"),
-    ("Райымбек даңғылы", "проспект Райымбека"), ("Сүйінбай даңғылы", "проспект Суюнбая"),
-    ("Достық даңғылы", "проспект Достык"), ("Төле би көшесі", "улица Толе би"),
-    ("Жібек жолы даңғылы", "проспект Жибек жолы"), ("Сәтбаев көшесі", "улица Сатпаева"),
-    ("Тимирязев көшесі", "улица Тимирязева"), ("Жандосов көшесі", "улица Жандосова"),
-    ("Розыбакиев көшесі", "улица Розыбакиева"), ("Саина көшесі", "улица Саина"),
-    ("Момышұлы көшесі", "улица Момышулы"), ("Төлеби көшесі", "улица Толеби"),
-    ("Абылай хан даңғылы", "проспект Абылай хана"), ("Назарбаев даңғылы", "проспект Назарбаева"),
-    ("Желтоқсан көшесі", "улица Желтоксан"), ("Байтұрсынұлы көшесі", "улица Байтурсынова"),
-    ("Жарокова көшесі", "улица Жарокова"), ("Манас көшесі", "улица Манаса"),
-    ("Гагарин даңғылы", "проспект Гагарина"), ("Навои көшесі", "улица Навои"),
-    ("Торайғыров көшесі", "улица Торайгырова"), ("Шаляпин көшесі", "улица Шаляпина"),
-    ("Утеген батыр көшесі", "улица Утеген батыра"), ("Бөкейханов көшесі", "улица Букейханова"),
-    ("Мақатаев көшесі", "улица Макатаева"), ("Жұмалиев көшесі", "улица Жумалиева"),
-    ("Гоголь көшесі", "улица Гоголя"), ("Қабанбай батыр көшесі", "улица Кабанбай батыра"),
-    ("Қазыбек би көшесі", "улица Казыбек би"), ("Бөгенбай батыр көшесі", "улица Богенбай батыра"),
-    ("Шевченко көшесі", "улица Шевченко"), ("Құрманғазы көшесі", "улица Курмангазы"),
-    ("Сейфуллин даңғылы", "проспект Сейфуллина"), ("Фурманов көшесі", "улица Фурманова"),
-    ("Рысқұлов даңғылы", "проспект Рыскулова"), ("Бекмаханов көшесі", "улица Бекмаханова"),
-    ("Майлин көшесі", "улица Майлина"), ("Халиуллин көшесі", "улица Халиуллина"),
-    ("Бауыржан Момышұлы көшесі", "улица Бауыржана Момышулы"), ("Алтынсарин даңғылы", "проспект Алтынсарина"),
-    ("Өтепов көшесі", "улица Утепова"), ("Жароков көшесі", "улица Жарокова (южная)"),
-    ("Байзақов көшесі", "улица Байзакова"), ("Мұқанов көшесі", "улица Муканова"),
-    ("Ислам Каримов көшесі", "улица Ислама Каримова"), ("Тұрар Рысқұлов көшесі", "улица Турара Рыскулова"),
-    ("Бекхожин көшесі", "улица Бекхожина"), ("Сағадат Нұрмағамбетов көшесі", "улица Нурмагамбетова"),
-    ("Кенесары хан көшесі", "улица Кенесары хана"), ("Ақжар көшесі", "улица Акжар"),
-    ("Шаңырақ көшесі", "улица Шанырак"), ("Бекет батыр көшесі", "улица Бекет батыра"),
-    ("Ташкент көшесі", "улица Ташкентская"), ("Ангарская көшесі", "улица Ангарская"),
-    ("Бұхар жырау көшесі", "улица Бухар жырау"), ("Орбита көшесі", "улица Орбита"),
-    ("Жандосов даңғылы", "проспект Жандосова"), ("Қалқаман көшесі", "улица Калкаман"),
+    ("Абай даңғылы", "проспект Абая"),
+    ("Әл-Фараби даңғылы", "проспект аль-Фараби"),
+    ("Райымбек даңғылы", "проспект Райымбека"),
+    ("Сүйінбай даңғылы", "проспект Суюнбая"),
+    ("Достық даңғылы", "проспект Достык"),
+    ("Төле би көшесі", "улица Толе би"),
+    ("Жібек жолы даңғылы", "проспект Жибек жолы"),
+    ("Сәтбаев көшесі", "улица Сатпаева"),
+    ("Тимирязев көшесі", "улица Тимирязева"),
+    ("Жандосов көшесі", "улица Жандосова"),
+    ("Розыбакиев көшесі", "улица Розыбакиева"),
+    ("Саина көшесі", "улица Саина"),
+    ("Момышұлы көшесі", "улица Момышулы"),
+    ("Төлеби көшесі", "улица Толеби"),
+    ("Абылай хан даңғылы", "проспект Абылай хана"),
+    ("Назарбаев даңғылы", "проспект Назарбаева"),
+    ("Желтоқсан көшесі", "улица Желтоксан"),
+    ("Байтұрсынұлы көшесі", "улица Байтурсынова"),
+    ("Жарокова көшесі", "улица Жарокова"),
+    ("Манас көшесі", "улица Манаса"),
+    ("Гагарин даңғылы", "проспект Гагарина"),
+    ("Навои көшесі", "улица Навои"),
+    ("Торайғыров көшесі", "улица Торайгырова"),
+    ("Шаляпин көшесі", "улица Шаляпина"),
+    ("Утеген батыр көшесі", "улица Утеген батыра"),
+    ("Бөкейханов көшесі", "улица Букейханова"),
+    ("Мақатаев көшесі", "улица Макатаева"),
+    ("Жұмалиев көшесі", "улица Жумалиева"),
+    ("Гоголь көшесі", "улица Гоголя"),
+    ("Қабанбай батыр көшесі", "улица Кабанбай батыра"),
+    ("Қазыбек би көшесі", "улица Казыбек би"),
+    ("Бөгенбай батыр көшесі", "улица Богенбай батыра"),
+    ("Шевченко көшесі", "улица Шевченко"),
+    ("Құрманғазы көшесі", "улица Курмангазы"),
+    ("Сейфуллин даңғылы", "проспект Сейфуллина"),
+    ("Фурманов көшесі", "улица Фурманова"),
+    ("Рысқұлов даңғылы", "проспект Рыскулова"),
+    ("Бекмаханов көшесі", "улица Бекмаханова"),
+    ("Майлин көшесі", "улица Майлина"),
+    ("Халиуллин көшесі", "улица Халиуллина"),
+    ("Бауыржан Момышұлы көшесі", "улица Бауыржана Момышулы"),
+    ("Алтынсарин даңғылы", "проспект Алтынсарина"),
+    ("Өтепов көшесі", "улица Утепова"),
+    ("Жароков көшесі", "улица Жарокова (южная)"),
+    ("Байзақов көшесі", "улица Байзакова"),
+    ("Мұқанов көшесі", "улица Муканова"),
+    ("Ислам Каримов көшесі", "улица Ислама Каримова"),
+    ("Тұрар Рысқұлов көшесі", "улица Турара Рыскулова"),
+    ("Бекхожин көшесі", "улица Бекхожина"),
+    ("Сағадат Нұрмағамбетов көшесі", "улица Нурмагамбетова"),
+    ("Кенесары хан көшесі", "улица Кенесары хана"),
+    ("Ақжар көшесі", "улица Акжар"),
+    ("Шаңырақ көшесі", "улица Шанырак"),
+    ("Бекет батыр көшесі", "улица Бекет батыра"),
+    ("Ташкент көшесі", "улица Ташкентская"),
+    ("Ангарская көшесі", "улица Ангарская"),
+    ("Бұхар жырау көшесі", "улица Бухар жырау"),
+    ("Орбита көшесі", "улица Орбита"),
+    ("Жандосов даңғылы", "проспект Жандосова"),
+    ("Қалқаман көшесі", "улица Калкаман"),
 ]
-MICRODISTRICTS = [("Шаңырақ-1", "Шанырак-1"), ("Шаңырақ-2", "Шанырак-2"), ("Ақбұлақ", "Акбулак"),
-                  ("Айнабұлақ", "Айнабулак"), ("Көкқайнар", "Коккайнар"), ("Ақжар", "Акжар"),
-                  ("Қалқаман", "Калкаман"), ("Түркісіб", "Турксиб"), ("Дружба", "Дружба"),
-                  ("Алғабас", "Алгабас")]
+MICRODISTRICTS = [
+    ("Шаңырақ-1", "Шанырак-1"),
+    ("Шаңырақ-2", "Шанырак-2"),
+    ("Ақбұлақ", "Акбулак"),
+    ("Айнабұлақ", "Айнабулак"),
+    ("Көкқайнар", "Коккайнар"),
+    ("Ақжар", "Акжар"),
+    ("Қалқаман", "Калкаман"),
+    ("Түркісіб", "Турксиб"),
+    ("Дружба", "Дружба"),
+    ("Алғабас", "Алгабас"),
+]
 CONTRACTORS = {
     "roads": ["«Алматы Жол Құрылыс» ЖШС", "ТОО «Дорстрой Алматы»", "ТОО «КазСтройКомплект»"],
     "irrigation": ["«Арық Сервис» ЖШС", "ТОО «СуКурылыс»"],
@@ -103,9 +165,16 @@ CONTRACTORS = {
     "lighting": ["ТОО «Жарык Курылыс»", "ТОО «ЭнергоМонтаж-Алматы»"],
     "courtyards": ["ТОО «Аула Абаттандыру»", "ТОО «КазСтройКомплект»", "ТОО «Green City Almaty»"],
 }
-LINE_LENGTHS_M = {"roads": (600, 3500), "irrigation": (400, 2500), "water": (500, 3000),
-                  "sewer": (500, 3000), "power": (600, 4000), "heating": (300, 1500),
-                  "gas": (500, 3000), "lighting": (300, 1800)}
+LINE_LENGTHS_M = {
+    "roads": (600, 3500),
+    "irrigation": (400, 2500),
+    "water": (500, 3000),
+    "sewer": (500, 3000),
+    "power": (600, 4000),
+    "heating": (300, 1500),
+    "gas": (500, 3000),
+    "lighting": (300, 1800),
+}
 ROTATION = math.radians(-8)  # the city's street grid is turned slightly from north
 
 
@@ -128,8 +197,16 @@ def make_districts(catalogue: Catalogue) -> gpd.GeoDataFrame:
         pt = shapely.Point(SEEDS[slug])
         cell = next(c for c in cells if c.contains(pt))
         geom = shapely.segmentize(cell.intersection(outline), 0.004)
-        rows.append({"slug": slug, "name_kk": d.names.kk, "name_ru": d.names.ru, "name_en": d.names.en,
-                     "schematic": 1, "geometry": geom})
+        rows.append(
+            {
+                "slug": slug,
+                "name_kk": d.names.kk,
+                "name_ru": d.names.ru,
+                "name_en": d.names.en,
+                "schematic": 1,
+                "geometry": geom,
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
@@ -201,9 +278,16 @@ class _Maker:
     def attrs(self, layer: str, year: int, status: str, name: tuple[str, str] | None = None) -> dict:
         kk, ru = name or self.names[int(self.rng.integers(0, len(self.names)))]
         start, end = self.dates(year, status)
-        return {"id": self.next_id(layer), "name": kk, "name_ru": ru, "status": status,
-                "start_date": start, "end_date": end, "year": year,
-                "contractor": self.contractor(layer)}
+        return {
+            "id": self.next_id(layer),
+            "name": kk,
+            "name_ru": ru,
+            "status": status,
+            "start_date": start,
+            "end_date": end,
+            "year": year,
+            "contractor": self.contractor(layer),
+        }
 
     def contractor(self, layer: str) -> str:
         options = CONTRACTORS[layer]
@@ -219,8 +303,9 @@ def _status_for(year: int, rng: np.random.Generator) -> str:
     return "in_progress" if r < 0.45 else ("planned" if r < 0.95 else "cancelled")
 
 
-def _lines_to(maker: _Maker, layer: str, km: float, year: int, status: str,
-              names: list[tuple[str, str]] | None = None) -> list[dict]:
+def _lines_to(
+    maker: _Maker, layer: str, km: float, year: int, status: str, names: list[tuple[str, str]] | None = None
+) -> list[dict]:
     """Works whose planar lengths (UTM 43N) add up to exactly ``km``."""
     lo, hi = LINE_LENGTHS_M[layer]
     rows, left, i = [], km * 1000.0, 0
@@ -229,8 +314,9 @@ def _lines_to(maker: _Maker, layer: str, km: float, year: int, status: str,
         if geom.length > left:
             geom = substring(geom, 0, left)
         left -= geom.length
-        rows.append({**maker.attrs(layer, year, status, names[i] if names and i < len(names) else None),
-                     "geometry": geom})
+        rows.append(
+            {**maker.attrs(layer, year, status, names[i] if names and i < len(names) else None), "geometry": geom}
+        )
         i += 1
     return rows
 
@@ -246,8 +332,7 @@ def _duplicates(maker: _Maker, rows: list[dict], layer: str, count: int) -> list
             g = substring(g, g.length * 0.2, g.length * 0.75)
         elif k % 3 == 2:
             g = shapely.reverse(substring(g, 0, g.length * 0.6))
-        dup = {**src, "id": maker.next_id(layer), "geometry": g,
-               "contractor": maker.contractor(layer)}
+        dup = {**src, "id": maker.next_id(layer), "geometry": g, "contractor": maker.contractor(layer)}
         dups.append(dup)
     return dups
 
@@ -266,8 +351,9 @@ def build_demo(catalogue: Catalogue, seed: int = 2019) -> dict[str, gpd.GeoDataF
     names = maker.names
     lit_names = [names[int(i)] for i in rng.permutation(len(names))[:LIT_STREETS_2019]]
     for name in lit_names:
-        tables["lighting"].append({**maker.attrs("lighting", 2019, "completed", name),
-                                   "geometry": maker.line(*LINE_LENGTHS_M["lighting"])})
+        tables["lighting"].append(
+            {**maker.attrs("lighting", 2019, "completed", name), "geometry": maker.line(*LINE_LENGTHS_M["lighting"])}
+        )
     for _ in range(COURTYARDS_2019):
         tables["courtyards"].append({**maker.attrs("courtyards", 2019, "completed"), "geometry": maker.courtyard()})
     # other years and statuses, and a few 2019 works that did not complete
@@ -293,9 +379,20 @@ def build_demo(catalogue: Catalogue, seed: int = 2019) -> dict[str, gpd.GeoDataF
 
 def demo_claims() -> pd.DataFrame:
     """The 2019 report's figures, as claims."""
-    rows = [{"id": f"claim-2019-{i + 1:02d}", "year": 2019, "layers": layers, "district": None,
-             "value": float(value), "unit": unit, "qualifier": qual, "source": REPORT_2019, "quote": quote}
-            for i, (layers, value, unit, qual, quote) in enumerate(CLAIMS_2019)]
+    rows = [
+        {
+            "id": f"claim-2019-{i + 1:02d}",
+            "year": 2019,
+            "layers": layers,
+            "district": None,
+            "value": float(value),
+            "unit": unit,
+            "qualifier": qual,
+            "source": REPORT_2019,
+            "quote": quote,
+        }
+        for i, (layers, value, unit, qual, quote) in enumerate(CLAIMS_2019)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -308,12 +405,33 @@ def write_demo(store: Store, catalogue: Catalogue, seed: int = 2019) -> dict[str
         for name, gdf in tables.items():
             tx.write_layer(name, gdf)
         tx.write_table("claims", demo_claims())
-        tx.write_table("batches", pd.DataFrame([{
-            "id": "demo", "created": now, "user": "geoworks demo", "file": f"demo seed {seed}",
-            "checksum": f"seed:{seed}", "layer": "*", "features": sum(v for k, v in counts.items() if k != "districts"),
-            "status": "committed"}]))
-        tx.write_table("meta", pd.DataFrame([
-            {"key": "dataset", "value": "demo"}, {"key": "seed", "value": str(seed)},
-            {"key": "districts", "value": "schematic"}, {"key": "source", "value": DEMO_SOURCE},
-            {"key": "built", "value": now}]))
+        tx.write_table(
+            "batches",
+            pd.DataFrame(
+                [
+                    {
+                        "id": "demo",
+                        "created": now,
+                        "user": "geoworks demo",
+                        "file": f"demo seed {seed}",
+                        "checksum": f"seed:{seed}",
+                        "layer": "*",
+                        "features": sum(v for k, v in counts.items() if k != "districts"),
+                        "status": "committed",
+                    }
+                ]
+            ),
+        )
+        tx.write_table(
+            "meta",
+            pd.DataFrame(
+                [
+                    {"key": "dataset", "value": "demo"},
+                    {"key": "seed", "value": str(seed)},
+                    {"key": "districts", "value": "schematic"},
+                    {"key": "source", "value": DEMO_SOURCE},
+                    {"key": "built", "value": now},
+                ]
+            ),
+        )
     return counts

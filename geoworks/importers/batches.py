@@ -5,6 +5,7 @@ A batch row holds id, created (UTC ISO time), user, file, checksum, layer
 ('committed' or 'rolled_back'), plus skipped/repaired counts. Its features
 carry ``batch_id``; :func:`rollback` removes exactly those.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,9 +65,11 @@ def check_duplicate(batches: pd.DataFrame, checksum: str, layers: Iterable[str],
     """DuplicateImport when a committed batch imported the same file (``checksum``) into one of ``layers``."""
     dup = find_duplicate(batches, checksum, layers)
     if dup is not None:
-        raise DuplicateImport(f"{file_label}: this file (checksum {checksum[:19]}...) was already imported into "
-                              f"'{dup['layer']}' as batch {dup['id']} on {dup['created']}; "
-                              "use --force to import it again")
+        raise DuplicateImport(
+            f"{file_label}: this file (checksum {checksum[:19]}...) was already imported into "
+            f"'{dup['layer']}' as batch {dup['id']} on {dup['created']}; "
+            "use --force to import it again"
+        )
 
 
 def find_duplicate(batches: pd.DataFrame, checksum: str, layers: Iterable[str]) -> dict | None:
@@ -115,15 +118,18 @@ def _append(tx, name: str, gdf: gpd.GeoDataFrame, progress: Progress, done: int,
         if current is not None and len(current):
             current = current if current.crs is not None else current.set_crs("EPSG:4326")
             merged = pd.concat([current, gdf], ignore_index=True)
-            gdf = gpd.GeoDataFrame(conform(gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")),
-                                   geometry="geometry", crs="EPSG:4326")
+            gdf = gpd.GeoDataFrame(
+                conform(gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")),
+                geometry="geometry",
+                crs="EPSG:4326",
+            )
         added = len(gdf) - (len(current) if current is not None else 0)
         progress("write", done, total)
         tx.write_layer(name, gdf)
         progress("write", done + added, total)
         return
     for s in range(0, len(gdf), CHUNK):
-        tx.append_layer(name, gdf.iloc[s:s + CHUNK])
+        tx.append_layer(name, gdf.iloc[s : s + CHUNK])
         progress("write", done + min(s + CHUNK, len(gdf)), total)
 
 
@@ -133,8 +139,16 @@ def _record(tx, row: dict) -> None:
     tx.write_table("batches", batches)
 
 
-def commit(store: Store, catalogue: Catalogue, items: list[Prepared], user: str, file_label: str,
-           force: bool = False, progress: Progress = no_progress, now: dt.datetime | None = None) -> dict:
+def commit(
+    store: Store,
+    catalogue: Catalogue,
+    items: list[Prepared],
+    user: str,
+    file_label: str,
+    force: bool = False,
+    progress: Progress = no_progress,
+    now: dt.datetime | None = None,
+) -> dict:
     """Write ``items`` (one file's features, one or more layers) as ONE batch, in one transaction.
 
     Raises DuplicateImport when the same checksum was imported into the same layer, unless ``force``.
@@ -164,10 +178,18 @@ def commit(store: Store, catalogue: Catalogue, items: list[Prepared], user: str,
             gdf["id"] = [f"{batch_id}-{i + 1:07d}" for i in range(len(gdf))]
             _append(tx, p.layer, gdf, progress, done, total)
             done += len(gdf)
-        row = {"id": batch_id, "created": now.isoformat(timespec="seconds"), "user": user, "file": file_label,
-               "checksum": checksum, "layer": ",".join(layers), "features": int(total), "status": COMMITTED,
-               "skipped": int(sum(p.report.skipped for p in items)),
-               "repaired": int(sum(p.report.repaired for p in items))}
+        row = {
+            "id": batch_id,
+            "created": now.isoformat(timespec="seconds"),
+            "user": user,
+            "file": file_label,
+            "checksum": checksum,
+            "layer": ",".join(layers),
+            "features": int(total),
+            "status": COMMITTED,
+            "skipped": int(sum(p.report.skipped for p in items)),
+            "repaired": int(sum(p.report.repaired for p in items)),
+        }
         _record(tx, row)
     return row
 
@@ -187,8 +209,9 @@ def _replace_districts(tx, catalogue: Catalogue, districts: gpd.GeoDataFrame, pr
     tx.write_table("meta", pd.DataFrame({"key": list(rows), "value": list(rows.values())}))
 
 
-def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str,
-             now: dt.datetime | None = None) -> dict[str, int]:
+def rollback(
+    store: Store, catalogue: Catalogue, batch_id: str, user: str, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Remove batch ``batch_id``'s features (and nothing else) in one transaction; features removed per layer."""
     with store.transaction() as tx:
         batches = tx.read_table("batches")
@@ -201,8 +224,10 @@ def rollback(store: Store, catalogue: Catalogue, batch_id: str, user: str,
             raise BatchError(f"batch '{batch_id}' is {row['status']}; only committed batches can be rolled back")
         layers = str(row["layer"] or "")
         if layers == "districts":
-            raise BatchError(f"batch '{batch_id}' replaced the districts; import the previous district file again "
-                             "instead of rolling back")
+            raise BatchError(
+                f"batch '{batch_id}' replaced the districts; import the previous district file again "
+                "instead of rolling back"
+            )
         ids = list(catalogue.layers) if layers == "*" else [x for x in layers.split(",") if x]
         removed = {lid: tx.delete_where(lid, "batch_id", batch_id) for lid in ids if lid in catalogue.layers}
         if "skipped" not in batches.columns:

@@ -5,6 +5,7 @@ end_date, year, contractor and ``source_id`` (the file's own feature id, kept
 next to geoworks' id). Columns are matched the way :func:`geoworks.names.guess_column`
 does (case, spaces, dots, colons, dashes and underscores ignored).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,13 +21,49 @@ AREA_NAME_COLUMNS = ("district", "slug", "name_1", "район", "аудан")
 GUESSES: dict[str, tuple[str, ...]] = {
     "name": tuple(c for c in NAME_COLUMNS if column_key(c) not in {column_key(a) for a in AREA_NAME_COLUMNS}),
     "status": ("status", "state", "stage", "статус", "состояние", "этап", "мәртебесі", "күйі", "жағдайы"),
-    "start_date": ("start_date", "start", "date_start", "started", "begin", "begin_date", "дата_начала", "начало",
-                   "начало_работ", "басталуы", "басталу_күні", "басталған_күні"),
-    "end_date": ("end_date", "end", "date_end", "finish", "finish_date", "deadline", "due", "дата_окончания",
-                 "окончание", "срок", "конец", "аяқталуы", "аяқталу_күні", "мерзімі"),
+    "start_date": (
+        "start_date",
+        "start",
+        "date_start",
+        "started",
+        "begin",
+        "begin_date",
+        "дата_начала",
+        "начало",
+        "начало_работ",
+        "басталуы",
+        "басталу_күні",
+        "басталған_күні",
+    ),
+    "end_date": (
+        "end_date",
+        "end",
+        "date_end",
+        "finish",
+        "finish_date",
+        "deadline",
+        "due",
+        "дата_окончания",
+        "окончание",
+        "срок",
+        "конец",
+        "аяқталуы",
+        "аяқталу_күні",
+        "мерзімі",
+    ),
     "year": ("year", "yr", "год", "жыл", "жылы"),
-    "contractor": ("contractor", "company", "executor", "builder", "operator", "подрядчик", "исполнитель",
-                   "организация", "мердігер", "орындаушы"),
+    "contractor": (
+        "contractor",
+        "company",
+        "executor",
+        "builder",
+        "operator",
+        "подрядчик",
+        "исполнитель",
+        "организация",
+        "мердігер",
+        "орындаушы",
+    ),
     "source_id": ("id", "osm_id", "objectid", "object_id", "fid", "gid", "code", "номер", "код", "нөмір"),
 }
 
@@ -69,8 +106,10 @@ def resolve_mapping(columns: Iterable, explicit: dict[str, str] | None, file_lab
     explicit = dict(explicit or {})
     for fld, column in explicit.items():
         if column not in cols:
-            raise MappingError(f"{file_label}: --map {fld}={column}: the file has no column '{column}'; "
-                               f"columns: {', '.join(map(str, cols)) or '(none)'}")
+            raise MappingError(
+                f"{file_label}: --map {fld}={column}: the file has no column '{column}'; "
+                f"columns: {', '.join(map(str, cols)) or '(none)'}"
+            )
     mapping = {f: c for f, c in guess_mapping(cols).items() if c not in explicit.values()}
     mapping.update(explicit)
     return mapping

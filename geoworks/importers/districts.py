@@ -1,4 +1,5 @@
 """Matching district polygons from a file to the catalogue's districts by any language's name."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,9 @@ from collections.abc import Iterable
 from geoworks.catalogue import Catalogue
 from geoworks.names import to_latin
 
-_KK_FOLD = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
-                          "і": "и", "ё": "е", "й": "и"})
+_KK_FOLD = str.maketrans(
+    {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е", "й": "и"}
+)
 _DROP = re.compile(r"\b(district|rayon|raion|audany|ауданы|район|р-н|region)\b")
 
 
@@ -43,7 +45,7 @@ def match_district(values: Iterable, catalogue: Catalogue) -> str | None:
         if key in keys and len(keys[key]) == 1:
             return next(iter(keys[key]))
         if len(key) >= 5:  # "Жетысу" against "Жетысуский": a stem of a Russian adjective name
-            hits = {s for k, slugs in keys.items() if k.startswith(key) and k[len(key):] in _SUFFIXES for s in slugs}
+            hits = {s for k, slugs in keys.items() if k.startswith(key) and k[len(key) :] in _SUFFIXES for s in slugs}
             if len(hits) == 1:
                 return hits.pop()
     return None

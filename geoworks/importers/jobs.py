@@ -2,6 +2,7 @@
 is validated (:func:`receive_upload`), then committed in a background thread whose progress a page can
 show (:class:`Jobs`). A file that fails validation is deleted at once. Nothing here knows about HTTP.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,19 +50,31 @@ class Received:
 
 def options(data: dict) -> Options:
     """The validation options of an upload's saved settings."""
-    return Options(crs=data.get("crs") or None, source_layer=data.get("source_layer") or None,
-                   mapping=data.get("mapping") or {}, strict=bool(data.get("strict")),
-                   outside=data.get("outside") or "skip")
+    return Options(
+        crs=data.get("crs") or None,
+        source_layer=data.get("source_layer") or None,
+        mapping=data.get("mapping") or {},
+        strict=bool(data.get("strict")),
+        outside=data.get("outside") or "skip",
+    )
 
 
-def prepare_upload(token_dir: Path, data: dict, store: Store, catalogue: Catalogue,
-                   progress: Progress | None = None) -> Prepared:
+def prepare_upload(
+    token_dir: Path, data: dict, store: Store, catalogue: Catalogue, progress: Progress | None = None
+) -> Prepared:
     """Validate the uploaded file of ``token_dir`` with its saved settings ``data`` (nothing is written)."""
     districts: gpd.GeoDataFrame | None = None
     if data["layer"] != "districts" and not store.is_empty():
         districts = store.read_layer("districts")
-    return prepare(token_dir / data["file"], data["layer"], catalogue, districts, options(data),
-                   progress=progress or no_progress, label=data["file"])
+    return prepare(
+        token_dir / data["file"],
+        data["layer"],
+        catalogue,
+        districts,
+        options(data),
+        progress=progress or no_progress,
+        label=data["file"],
+    )
 
 
 def save_upload(uploads: Path, name: str, save: Callable[[Path], None], data: dict) -> tuple[str, Path]:
@@ -91,13 +104,22 @@ def upload_settings(name: str, fields: dict, user: str) -> dict:
         mapping = parse_map_options([ln.strip() for ln in (fields.get("maps") or "").splitlines() if ln.strip()])
     except MappingError as exc:
         raise UploadError(str(exc), "refused") from None
-    return {"file": name, "layer": fields.get("layer"), "crs": fields.get("crs"),
-            "source_layer": fields.get("source_layer"), "mapping": mapping, "strict": fields.get("strict"),
-            "outside": fields.get("outside"), "force": fields.get("force"), "user": user}
+    return {
+        "file": name,
+        "layer": fields.get("layer"),
+        "crs": fields.get("crs"),
+        "source_layer": fields.get("source_layer"),
+        "mapping": mapping,
+        "strict": fields.get("strict"),
+        "outside": fields.get("outside"),
+        "force": fields.get("force"),
+        "user": user,
+    }
 
 
-def receive_upload(uploads: Path, name: str, save: Callable[[Path], None], fields: dict, user: str,
-                   store: Store, catalogue: Catalogue) -> Received:
+def receive_upload(
+    uploads: Path, name: str, save: Callable[[Path], None], fields: dict, user: str, store: Store, catalogue: Catalogue
+) -> Received:
     """Save upload ``name`` (``save(path)`` writes it) with its settings and validate it (nothing is stored).
 
     UploadError: refused (file type, column mapping) or uncheckable (validation itself failed; the
@@ -129,8 +151,9 @@ class Jobs:
             job = self._jobs.get(job_id)
             return dict(job) if job is not None else None
 
-    def commit_upload(self, uploads: Path, token: str, user: str, store: Store, catalogue: Catalogue,
-                      now: dt.datetime) -> str:
+    def commit_upload(
+        self, uploads: Path, token: str, user: str, store: Store, catalogue: Catalogue, now: dt.datetime
+    ) -> str:
         """Start committing ``user``'s upload ``token`` (see :meth:`start_commit`); the job's id.
 
         UploadError: unknown (no such upload waiting) or forbidden (another user's upload).
@@ -143,12 +166,19 @@ class Jobs:
             raise UploadError("this upload belongs to another user", "forbidden")
         return self.start_commit(token_dir, data, store, catalogue, now)
 
-    def start_commit(self, token_dir: Path, data: dict, store: Store, catalogue: Catalogue,
-                     now: dt.datetime) -> str:
+    def start_commit(self, token_dir: Path, data: dict, store: Store, catalogue: Catalogue, now: dt.datetime) -> str:
         """Commit the validated upload of ``token_dir`` in a background thread; the job's id."""
         job_id = secrets.token_hex(8)
-        job = {"id": job_id, "state": "running", "stage": "validate", "done": 0, "total": 0, "file": data["file"],
-               "user": data["user"], "layer": data["layer"]}
+        job = {
+            "id": job_id,
+            "state": "running",
+            "stage": "validate",
+            "done": 0,
+            "total": 0,
+            "file": data["file"],
+            "user": data["user"],
+            "layer": data["layer"],
+        }
         with self._lock:
             self._jobs[job_id] = job
         (token_dir / OPTIONS_FILE).rename(token_dir / COMMITTING_FILE)
@@ -160,8 +190,9 @@ class Jobs:
         with self._lock:
             job.update(values)
 
-    def _run(self, job: dict, token_dir: Path, data: dict, store: Store, catalogue: Catalogue,
-             now: dt.datetime) -> None:
+    def _run(
+        self, job: dict, token_dir: Path, data: dict, store: Store, catalogue: Catalogue, now: dt.datetime
+    ) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             self._update(job, stage=stage, done=int(done), total=int(total))
 
@@ -170,8 +201,16 @@ class Jobs:
             if not prepared.ok:
                 self._update(job, state="failed", error="; ".join(prepared.report.lines()[:5]) or "validation failed")
                 return
-            row = commit(store, catalogue, [prepared], data["user"], data["file"], force=bool(data.get("force")),
-                         progress=progress, now=now)
+            row = commit(
+                store,
+                catalogue,
+                [prepared],
+                data["user"],
+                data["file"],
+                force=bool(data.get("force")),
+                progress=progress,
+                now=now,
+            )
             self._update(job, state="done", batch=row["id"], features=row["features"])
         except BatchError as exc:
             self._update(job, state="failed", error=str(exc))

@@ -6,6 +6,7 @@ The mapping is ``layers/osm-mapping.json`` (or any file given with
 GDAL's core columns are parsed from ``other_tags``. Output is EPSG:4326, validated and
 annotated like any other import.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,10 @@ def load_mapping(path: str | Path | None = None, catalogue: Catalogue | None = N
         if rule.get("from") not in OSM_LAYERS:
             raise MappingFileError(f"{path}: rules[{i}].from: '{rule.get('from')}' is not one of {OSM_LAYERS}")
         if catalogue is not None and rule.get("layer") != "districts" and rule.get("layer") not in catalogue.layers:
-            raise MappingFileError(f"{path}: rules[{i}].layer: unknown layer '{rule.get('layer')}'; "
-                                   f"known: districts, {', '.join(catalogue.layers)}")
+            raise MappingFileError(
+                f"{path}: rules[{i}].layer: unknown layer '{rule.get('layer')}'; "
+                f"known: districts, {', '.join(catalogue.layers)}"
+            )
     return data
 
 
@@ -116,8 +119,16 @@ def _matched(path: Path, mapping: dict, label: str, progress: Progress) -> dict[
     return per_layer
 
 
-def _prepare_layer(parts: list[gpd.GeoDataFrame], layer_id: str, catalogue: Catalogue,
-                   districts: gpd.GeoDataFrame, opts: Options, path: Path, label: str, checksum: str) -> Prepared:
+def _prepare_layer(
+    parts: list[gpd.GeoDataFrame],
+    layer_id: str,
+    catalogue: Catalogue,
+    districts: gpd.GeoDataFrame,
+    opts: Options,
+    path: Path,
+    label: str,
+    checksum: str,
+) -> Prepared:
     """One layer's matched features validated and annotated (district, geodesic length and area)."""
     layer = catalogue.layer(layer_id)
     frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
@@ -127,8 +138,9 @@ def _prepare_layer(parts: list[gpd.GeoDataFrame], layer_id: str, catalogue: Cata
     rows = np.flatnonzero(keep)
     if not report.ok or not len(rows):
         return item
-    works = gpd.GeoDataFrame(frame.drop(columns="geometry").iloc[rows].reset_index(drop=True),
-                             geometry=list(lonlat[rows]), crs="EPSG:4326")
+    works = gpd.GeoDataFrame(
+        frame.drop(columns="geometry").iloc[rows].reset_index(drop=True), geometry=list(lonlat[rows]), crs="EPSG:4326"
+    )
     item.features = annotate_works(works, layer, districts)
     report.features_kept = len(item.features)
     report.by_district = district_summary(item.features, area=False)
@@ -148,9 +160,15 @@ def _combine(items: list[Prepared], overall: Report) -> None:
         overall.add("error", "empty", "no feature matches the tag mapping")
 
 
-def prepare_osm(path: str | Path, catalogue: Catalogue, districts: gpd.GeoDataFrame | None,
-                opts: Options | None = None, mapping_path: str | Path | None = None,
-                progress: Progress = no_progress, label: str | None = None) -> tuple[list[Prepared], Report]:
+def prepare_osm(
+    path: str | Path,
+    catalogue: Catalogue,
+    districts: gpd.GeoDataFrame | None,
+    opts: Options | None = None,
+    mapping_path: str | Path | None = None,
+    progress: Progress = no_progress,
+    label: str | None = None,
+) -> tuple[list[Prepared], Report]:
     """Validated, annotated features per layer, EPSG:4326 (districts first when the extract has all of them),
     and the extract's report. Nothing is written."""
     opts = opts or Options()
@@ -170,8 +188,9 @@ def prepare_osm(path: str | Path, catalogue: Catalogue, districts: gpd.GeoDataFr
     checksum = file_checksum(path)
     items: list[Prepared] = []
     if "districts" in per_layer:
-        d_item = _districts(pd.concat(per_layer.pop("districts"), ignore_index=True), catalogue, opts,
-                            label, checksum, overall)
+        d_item = _districts(
+            pd.concat(per_layer.pop("districts"), ignore_index=True), catalogue, opts, label, checksum, overall
+        )
         if d_item is not None:
             items.append(d_item)
             districts = d_item.features
@@ -185,8 +204,9 @@ def prepare_osm(path: str | Path, catalogue: Catalogue, districts: gpd.GeoDataFr
     return [i for i in items if i.features is not None or not i.report.ok], overall
 
 
-def _districts(frame: gpd.GeoDataFrame, catalogue: Catalogue, opts: Options, label: str, checksum: str,
-               overall: Report) -> Prepared | None:
+def _districts(
+    frame: gpd.GeoDataFrame, catalogue: Catalogue, opts: Options, label: str, checksum: str, overall: Report
+) -> Prepared | None:
     """The city's districts from boundary=administrative polygons, only when every known district is there."""
     names = [tag(frame, k) for k in ("name", "name:ru", "name:kk", "name:en")]
     slugs = [match_district([n.iloc[i] for n in names], catalogue) for i in range(len(frame))]
@@ -196,8 +216,12 @@ def _districts(frame: gpd.GeoDataFrame, catalogue: Catalogue, opts: Options, lab
     if not found:
         return None
     if len(found) < len(catalogue.districts):
-        overall.add("warning", "partial_districts", f"the extract holds {len(found)} of the "
-                    f"{len(catalogue.districts)} districts ({', '.join(found)}); districts are kept as stored")
+        overall.add(
+            "warning",
+            "partial_districts",
+            f"the extract holds {len(found)} of the "
+            f"{len(catalogue.districts)} districts ({', '.join(found)}); districts are kept as stored",
+        )
         return None
     report = Report(file=label, layer="districts", features_read=len(frame))
     lonlat, keep = check_geometry(frame, True, "OSM", ("polygon",), "districts", catalogue, opts, report)
@@ -208,8 +232,16 @@ def _districts(frame: gpd.GeoDataFrame, catalogue: Catalogue, opts: Options, lab
     for slug in found:
         d = catalogue.districts[slug]
         geoms = lonlat[(frame["slug"] == slug).to_numpy() & keep]
-        rows.append({"slug": slug, "name_kk": d.names.kk, "name_ru": d.names.ru, "name_en": d.names.en,
-                     "schematic": 0, "geometry": union_all(list(geoms))})
+        rows.append(
+            {
+                "slug": slug,
+                "name_kk": d.names.kk,
+                "name_ru": d.names.ru,
+                "name_en": d.names.en,
+                "schematic": 0,
+                "geometry": union_all(list(geoms)),
+            }
+        )
     item.features = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     report.features_kept = len(rows)
     return item

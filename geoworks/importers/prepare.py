@@ -5,6 +5,7 @@ geometry and attributes (see :mod:`geoworks.importers.validate`), and for a
 works layer computes district and geodesic length with
 :func:`geoworks.works.annotate`. Output is EPSG:4326.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -51,13 +52,14 @@ def no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-def annotate_works(works: gpd.GeoDataFrame, layer: Layer, districts: gpd.GeoDataFrame,
-                   progress: Progress = no_progress) -> gpd.GeoDataFrame:
+def annotate_works(
+    works: gpd.GeoDataFrame, layer: Layer, districts: gpd.GeoDataFrame, progress: Progress = no_progress
+) -> gpd.GeoDataFrame:
     """Lon/lat ``works`` with district, geodesic ``length_m`` and ``area_m2`` (WGS84), in chunks of CHUNK
     features; conformed to the standard columns, EPSG:4326."""
     parts = []
     for start in range(0, len(works), CHUNK):
-        parts.append(annotate(works.iloc[start:start + CHUNK], layer, districts))
+        parts.append(annotate(works.iloc[start : start + CHUNK], layer, districts))
         progress("measure", min(start + CHUNK, len(works)), len(works))
     done = conform(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
     return gpd.GeoDataFrame(done, geometry="geometry", crs="EPSG:4326")
@@ -65,8 +67,9 @@ def annotate_works(works: gpd.GeoDataFrame, layer: Layer, districts: gpd.GeoData
 
 def district_summary(works: gpd.GeoDataFrame, area: bool = True) -> dict[str, dict]:
     """Annotated works per district: {slug: {"features", "km" (geodesic, 3 decimals), "area_m2" (with ``area``)}}."""
-    per = works.groupby("district").agg(features=("length_m", "size"), km=("length_m", "sum"),
-                                        area_m2=("area_m2", "sum"))
+    per = works.groupby("district").agg(
+        features=("length_m", "size"), km=("length_m", "sum"), area_m2=("area_m2", "sum")
+    )
     out = {}
     for k, r in per.iterrows():
         out[str(k)] = {"features": int(r.features), "km": round(float(r.km) / 1000.0, 3)}
@@ -97,8 +100,9 @@ def _dates(values: pd.Series, col: str, report: Report, rows: np.ndarray) -> pd.
             parsed[rest] = pd.to_datetime(text[rest], errors="coerce", format="%d.%m.%Y")
         bad = parsed.isna() & text.notna()
         for i in np.flatnonzero(bad.to_numpy()):
-            report.add("error", "bad_date", f"'{text.iloc[i]}' is not a date (YYYY-MM-DD or DD.MM.YYYY)",
-                       int(rows[i]) + 1, col)
+            report.add(
+                "error", "bad_date", f"'{text.iloc[i]}' is not a date (YYYY-MM-DD or DD.MM.YYYY)", int(rows[i]) + 1, col
+            )
     out = pd.Series(parsed).dt.strftime("%Y-%m-%d")
     return out.astype(object).where(out.notna(), None)
 
@@ -109,8 +113,13 @@ def _status(raw: pd.Series, col: str, report: Report, rows: np.ndarray) -> pd.Se
     status = raw.map(uniques)
     given = raw.notna() & (raw.astype(str).str.strip() != "")
     for i in np.flatnonzero((status.isna() & given).to_numpy()):
-        report.add("error", "bad_status", f"'{raw.iloc[i]}' is not a status (planned, in progress, completed, "
-                   "cancelled, in kk/ru/en)", int(rows[i]) + 1, col)
+        report.add(
+            "error",
+            "bad_status",
+            f"'{raw.iloc[i]}' is not a status (planned, in progress, completed, cancelled, in kk/ru/en)",
+            int(rows[i]) + 1,
+            col,
+        )
     missing = int((~given).sum())
     if missing:
         report.add("warning", "no_status", f"{missing} features have no status", None, col)
@@ -184,8 +193,15 @@ def _read(path: str | Path, opts: Options, layer: str, report_file: str) -> tupl
     return source, report
 
 
-def prepare(path: str | Path, layer_id: str, catalogue: Catalogue, districts: gpd.GeoDataFrame | None,
-            opts: Options | None = None, progress: Progress = no_progress, label: str | None = None) -> Prepared:
+def prepare(
+    path: str | Path,
+    layer_id: str,
+    catalogue: Catalogue,
+    districts: gpd.GeoDataFrame | None,
+    opts: Options | None = None,
+    progress: Progress = no_progress,
+    label: str | None = None,
+) -> Prepared:
     """Validate ``path`` for ``layer_id`` (a catalogue layer or 'districts') without writing anything."""
     opts = opts or Options()
     path = Path(path)
@@ -199,8 +215,11 @@ def prepare(path: str | Path, layer_id: str, catalogue: Catalogue, districts: gp
     if source is None:
         return prepared
     if districts is None or len(districts) == 0:
-        report.add("error", "no_districts", "the store has no districts; import them first (--layer districts) "
-                   "or build the demo set")
+        report.add(
+            "error",
+            "no_districts",
+            "the store has no districts; import them first (--layer districts) or build the demo set",
+        )
         return prepared
     frame = source.frame
     try:
@@ -210,8 +229,9 @@ def prepare(path: str | Path, layer_id: str, catalogue: Catalogue, districts: gp
         return prepared
     report.mapping = mapping
     progress("validate", 0, len(frame))
-    lonlat, keep = check_geometry(frame, source.crs_declared, source.format, layer.accepted_kinds(), layer_id,
-                                  catalogue, opts, report)
+    lonlat, keep = check_geometry(
+        frame, source.crs_declared, source.format, layer.accepted_kinds(), layer_id, catalogue, opts, report
+    )
     rows = np.flatnonzero(keep)
     attrs = _attributes(frame.iloc[rows], mapping, report, rows) if len(rows) else pd.DataFrame()
     progress("validate", len(frame), len(frame))
@@ -228,8 +248,9 @@ def prepare(path: str | Path, layer_id: str, catalogue: Catalogue, districts: gp
     return prepared
 
 
-def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: str, checksum: str,
-                       progress: Progress) -> Prepared:
+def _prepare_districts(
+    path: Path, catalogue: Catalogue, opts: Options, label: str, checksum: str, progress: Progress
+) -> Prepared:
     """Validate a district polygon file: each polygon named (a known district, or a new slug), in EPSG:4326."""
     source, report = _read(path, opts, "districts", label)
     prepared = Prepared(str(path), "districts", checksum, report)
@@ -239,13 +260,19 @@ def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: s
     cols = [c for c in frame.columns if c != "geometry"]
     name_field = opts.name_field or guess_name_field(cols)
     if name_field is None or name_field not in cols:
-        report.add("error", "no_name_field", (f"no column '{opts.name_field}'" if opts.name_field else
-                   "no district name column found") + f"; use --name-field with one of: {', '.join(map(str, cols))}",
-                   None, opts.name_field)
+        report.add(
+            "error",
+            "no_name_field",
+            (f"no column '{opts.name_field}'" if opts.name_field else "no district name column found")
+            + f"; use --name-field with one of: {', '.join(map(str, cols))}",
+            None,
+            opts.name_field,
+        )
         return prepared
     report.mapping = {"name": name_field}
-    lonlat, keep = check_geometry(frame, source.crs_declared, source.format, ("polygon",), "districts",
-                                  catalogue, opts, report)
+    lonlat, keep = check_geometry(
+        frame, source.crs_declared, source.format, ("polygon",), "districts", catalogue, opts, report
+    )
     if not report.ok:
         return prepared
     records = _district_records(frame, lonlat, np.flatnonzero(keep), name_field, catalogue, report)
@@ -257,8 +284,9 @@ def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: s
     missing = [s for s in catalogue.districts if s not in records]
     if missing:
         report.add("warning", "missing_districts", f"no polygon for known districts: {', '.join(missing)}")
-    rows = [{k: v for k, v in r.items() if k != "parts"} | {"geometry": union_all(r["parts"])}
-            for r in records.values()]
+    rows = [
+        {k: v for k, v in r.items() if k != "parts"} | {"geometry": union_all(r["parts"])} for r in records.values()
+    ]
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     gdf = gdf[list(DISTRICT_COLUMNS) + ["geometry"]]
     gdf["schematic"] = gdf["schematic"].astype("int64")
@@ -268,15 +296,19 @@ def _prepare_districts(path: Path, catalogue: Catalogue, opts: Options, label: s
     return prepared
 
 
-def _district_records(frame: gpd.GeoDataFrame, lonlat: np.ndarray, rows: np.ndarray, name_field: str,
-                      catalogue: Catalogue, report: Report) -> dict[str, dict]:
+def _district_records(
+    frame: gpd.GeoDataFrame, lonlat: np.ndarray, rows: np.ndarray, name_field: str, catalogue: Catalogue, report: Report
+) -> dict[str, dict]:
     """Slug -> {slug, name_kk, name_ru, name_en, schematic, parts}: the kept polygons by district.
 
     A polygon whose name (or any other text column) names a catalogue district gets its slug and names;
     another gets a transliterated slug and a warning. Rows without a name are errors.
     """
-    text_cols = [name_field] + [c for c in frame.columns if c not in (name_field, "geometry")
-                                and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))]
+    text_cols = [name_field] + [
+        c
+        for c in frame.columns
+        if c not in (name_field, "geometry") and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+    ]
     records: dict[str, dict] = {}
     for i in rows:
         name = frame[name_field].iloc[i]
@@ -286,8 +318,13 @@ def _district_records(frame: gpd.GeoDataFrame, lonlat: np.ndarray, rows: np.ndar
         slug = match_district([frame[c].iloc[i] for c in text_cols], catalogue)
         if slug is None:
             slug = slugify(str(name))
-            report.add("warning", "new_district", f"'{name}' matches no known district; stored as '{slug}'",
-                       int(i) + 1, name_field)
+            report.add(
+                "warning",
+                "new_district",
+                f"'{name}' matches no known district; stored as '{slug}'",
+                int(i) + 1,
+                name_field,
+            )
             names = {"name_kk": str(name), "name_ru": str(name), "name_en": str(name)}
         else:
             d = catalogue.districts[slug]

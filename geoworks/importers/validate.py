@@ -5,6 +5,7 @@ Every problem becomes an :class:`Issue` naming the file, the feature (its
 warnings are reported and the import goes on (repaired geometries, skipped
 features far outside the city). Geometries come out in EPSG:4326.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -78,8 +79,11 @@ class Report:
 
     def omitted(self) -> list[str]:
         """One line per kind of problem with more than MAX_DETAILS occurrences: how many were not listed."""
-        return [f"{self.file}: ... and {n - MAX_DETAILS} more {level}s of the same kind ({code})"
-                for (level, code), n in self.counts.items() if n > MAX_DETAILS]
+        return [
+            f"{self.file}: ... and {n - MAX_DETAILS} more {level}s of the same kind ({code})"
+            for (level, code), n in self.counts.items()
+            if n > MAX_DETAILS
+        ]
 
     def lines(self) -> list[str]:
         """Every listed problem as '<level>: <message>', then the omitted counts."""
@@ -89,15 +93,19 @@ class Report:
         """'<file> -> <layer>: N read, N to import, N skipped, N repaired; N errors, N warnings'."""
         n_err = sum(n for (lvl, _), n in self.counts.items() if lvl == "error")
         n_warn = sum(n for (lvl, _), n in self.counts.items() if lvl == "warning")
-        return (f"{self.file} -> {self.layer}: {self.features_read} read, {self.features_kept} to import, "
-                f"{self.skipped} skipped, {self.repaired} repaired; {n_err} errors, {n_warn} warnings")
+        return (
+            f"{self.file} -> {self.layer}: {self.features_read} read, {self.features_kept} to import, "
+            f"{self.skipped} skipped, {self.repaired} repaired; {n_err} errors, {n_warn} warnings"
+        )
 
 
 def _to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     """Reproject geometries from ``crs`` to EPSG:4326 through geodesy.project_xy (non-finite when impossible)."""
+
     def fn(xy: np.ndarray) -> np.ndarray:
         x, y = project_xy(xy[:, 0], xy[:, 1], src=crs, dst=WGS84)
         return np.column_stack([x, y])
+
     return shapely.transform(geoms, fn)
 
 
@@ -145,8 +153,13 @@ def _missing(geoms: np.ndarray, opts: Options, report: Report) -> np.ndarray:
     """Mask of the features without geometry: a warning each (an error with --strict)."""
     missing = pd.isna(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):
-        report.add("error" if opts.strict else "warning", "no_geometry",
-                   "no geometry" + ("" if opts.strict else "; skipped"), int(i) + 1, "geometry")
+        report.add(
+            "error" if opts.strict else "warning",
+            "no_geometry",
+            "no geometry" + ("" if opts.strict else "; skipped"),
+            int(i) + 1,
+            "geometry",
+        )
     return missing
 
 
@@ -165,14 +178,19 @@ def _reproject(geoms: np.ndarray, crs: CRS, keep: np.ndarray, report: Report) ->
         bad |= keep & _impossible(shapely.bounds(lonlat))
     for i in np.flatnonzero(bad):
         x0, y0 = shapely.get_coordinates(geoms[i])[0] if not shapely.is_empty(geoms[i]) else (np.nan, np.nan)
-        report.add("error", "impossible_coordinates",
-                   f"coordinates ({x0:.6g}, {y0:.6g}) are impossible for {crs.to_string()}; is the CRS right?",
-                   int(i) + 1, "geometry")
+        report.add(
+            "error",
+            "impossible_coordinates",
+            f"coordinates ({x0:.6g}, {y0:.6g}) are impossible for {crs.to_string()}; is the CRS right?",
+            int(i) + 1,
+            "geometry",
+        )
     return lonlat, bad
 
 
-def _outside(lonlat: np.ndarray, keep: np.ndarray, catalogue: Catalogue, opts: Options,
-             report: Report) -> tuple[np.ndarray, bool]:
+def _outside(
+    lonlat: np.ndarray, keep: np.ndarray, catalogue: Catalogue, opts: Options, report: Report
+) -> tuple[np.ndarray, bool]:
     """(``keep`` without the features far outside the city, True when all of them are: usually a wrong CRS).
 
     Far means more than MARGIN_DEG (about 20 km) outside the city's lon/lat bbox. They are skipped with a
@@ -181,21 +199,33 @@ def _outside(lonlat: np.ndarray, keep: np.ndarray, catalogue: Catalogue, opts: O
     minx, miny, maxx, maxy = catalogue.city.bbox
     b = shapely.bounds(lonlat)
     with np.errstate(invalid="ignore"):
-        far = keep & ((b[:, 2] < minx - MARGIN_DEG[0]) | (b[:, 0] > maxx + MARGIN_DEG[0]) |
-                      (b[:, 3] < miny - MARGIN_DEG[1]) | (b[:, 1] > maxy + MARGIN_DEG[1]))
+        far = keep & (
+            (b[:, 2] < minx - MARGIN_DEG[0])
+            | (b[:, 0] > maxx + MARGIN_DEG[0])
+            | (b[:, 3] < miny - MARGIN_DEG[1])
+            | (b[:, 1] > maxy + MARGIN_DEG[1])
+        )
     if opts.outside == "keep":
         return keep, False
     city = catalogue.city.names.en
     if far.any() and far.sum() == keep.sum():
-        report.add("error", "all_outside", f"all {int(far.sum())} features lie far outside {city} "
-                   f"(more than ~20 km from its bbox {list(catalogue.city.bbox)}); is the CRS right? "
-                   "(--outside keep imports them anyway)")
+        report.add(
+            "error",
+            "all_outside",
+            f"all {int(far.sum())} features lie far outside {city} "
+            f"(more than ~20 km from its bbox {list(catalogue.city.bbox)}); is the CRS right? "
+            "(--outside keep imports them anyway)",
+        )
         return keep & ~far, True
     level = "error" if opts.outside == "reject" else "warning"
     for i in np.flatnonzero(far):
-        report.add(level, "outside_city", f"lies far outside {city}"
-                   + ("; skipped" if level == "warning" else " (rejected with --outside reject)"),
-                   int(i) + 1, "geometry")
+        report.add(
+            level,
+            "outside_city",
+            f"lies far outside {city}" + ("; skipped" if level == "warning" else " (rejected with --outside reject)"),
+            int(i) + 1,
+            "geometry",
+        )
     report.skipped += int(far.sum()) if level == "warning" else 0
     return keep & ~far, False
 
@@ -221,20 +251,33 @@ def _repair(lonlat: np.ndarray, keep: np.ndarray, dim: int, opts: Options, repor
     report.repaired += len(invalid)
 
 
-def _wrong_kind(lonlat: np.ndarray, keep: np.ndarray, kinds: tuple[str, ...], layer_label: str,
-                report: Report) -> None:
+def _wrong_kind(lonlat: np.ndarray, keep: np.ndarray, kinds: tuple[str, ...], layer_label: str, report: Report) -> None:
     """Kept geometries of a kind the layer does not take: reported as errors and dropped from ``keep``."""
     idx = np.flatnonzero(keep)
     wrong = idx[~np.isin(shapely.get_dimensions(lonlat[idx]), [DIMS[k] for k in kinds])]
     for i in wrong:
         got = KIND_WORDS.get(int(shapely.get_dimensions(lonlat[i])), "an unknown geometry")
-        report.add("error", "wrong_kind", f"is {got} ({shapely.get_type_id(lonlat[i]) and lonlat[i].geom_type}); "
-                   f"layer '{layer_label}' takes {' or '.join(kinds)} geometries", int(i) + 1, "geometry")
+        report.add(
+            "error",
+            "wrong_kind",
+            f"is {got} ({shapely.get_type_id(lonlat[i]) and lonlat[i].geom_type}); "
+            f"layer '{layer_label}' takes {' or '.join(kinds)} geometries",
+            int(i) + 1,
+            "geometry",
+        )
     keep[wrong] = False
 
 
-def check_geometry(frame: gpd.GeoDataFrame, declared: bool, fmt: str, kinds: tuple[str, ...], layer_label: str,
-                   catalogue: Catalogue, opts: Options, report: Report) -> tuple[np.ndarray, np.ndarray]:
+def check_geometry(
+    frame: gpd.GeoDataFrame,
+    declared: bool,
+    fmt: str,
+    kinds: tuple[str, ...],
+    layer_label: str,
+    catalogue: Catalogue,
+    opts: Options,
+    report: Report,
+) -> tuple[np.ndarray, np.ndarray]:
     """(geometries in EPSG:4326 (lon/lat), mask of the features to keep); problems go into ``report``.
 
     The file's geometries are in its declared CRS (``declared``), else in ``opts.crs``. Checked in

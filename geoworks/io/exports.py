@@ -6,6 +6,7 @@ what it holds (layer, filters) and when it was made (UTC).
 Text cells that a spreadsheet would run as a formula (starting with = + - @)
 are stored as text in XLSX and prefixed with ' in CSV.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,7 @@ import json
 import math
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,7 +39,7 @@ _SAFE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def export_filename(what: str, filters: dict | None, ext: str, when: datetime | None = None) -> str:
     """``geoworks_<what>[_<filter values>]_<YYYYMMDDTHHMMZ>.<ext>``, ASCII-safe."""
-    when = (when or clock.now()).astimezone(timezone.utc)
+    when = (when or clock.now()).astimezone(UTC)
     bits = [what] + [f"{k}-{v}" for k, v in (filters or {}).items() if v not in (None, "")]
     stem = "_".join(_SAFE_RE.sub("-", str(b)).strip("-") for b in bits)
     return f"geoworks_{stem}_{when.strftime('%Y%m%dT%H%MZ')}.{ext}"
@@ -128,7 +129,7 @@ def to_csv(df: gpd.GeoDataFrame | pd.DataFrame, notes: dict[str, str] | None = N
 
 
 def to_xlsx(sheets: dict[str, gpd.GeoDataFrame | pd.DataFrame], notes: dict[str, str] | None = None) -> bytes:
-    """An XLSX workbook, one sheet per item; geometry as a ``wkt`` column (left empty past Excel's 32 767 characters)."""
+    """An XLSX workbook, one sheet per item; geometry as a ``wkt`` column (empty past Excel's 32 767 characters)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
 

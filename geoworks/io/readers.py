@@ -8,6 +8,7 @@ EPSG:4326 (through :func:`geoworks.geodesy.to_wgs84`), for ``geoworks measure`` 
 upload. Every failure raises :class:`InputError` (:class:`SourceError` from read_source) naming the
 file and the problem.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,19 @@ from geoworks.names import guess_column
 
 PARQUET = (".parquet", ".geoparquet")
 CSV = (".csv", ".tsv", ".txt")
-FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".zip": "Shapefile", ".kml": "KML", ".kmz": "KML",
-           ".pbf": "OSM", ".osm": "OSM"} | dict.fromkeys(PARQUET, "GeoParquet") | dict.fromkeys(CSV, "CSV")
+FORMATS = (
+    {
+        ".gpkg": "GeoPackage",
+        ".shp": "Shapefile",
+        ".zip": "Shapefile",
+        ".kml": "KML",
+        ".kmz": "KML",
+        ".pbf": "OSM",
+        ".osm": "OSM",
+    }
+    | dict.fromkeys(PARQUET, "GeoParquet")
+    | dict.fromkeys(CSV, "CSV")
+)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape", "геометрия", "геометрия_wkt")
 LON_COLUMNS = ("lon", "lng", "long", "longitude", "долгота", "бойлық")
@@ -130,8 +142,9 @@ def _pick_layer(target: str, label: str, source_layer: str | None, fmt: str, fir
             raise SourceError(label, f"no layer '{source_layer}'; layers: {', '.join(names) or '(none)'}", "layer")
         return source_layer
     if len(names) > 1 and fmt != "KML" and not first_layer:
-        raise SourceError(label, f"holds {len(names)} layers ({', '.join(names)}); choose one with --source-layer",
-                          "layer")
+        raise SourceError(
+            label, f"holds {len(names)} layers ({', '.join(names)}); choose one with --source-layer", "layer"
+        )
     return names[0] if names else None
 
 
@@ -153,8 +166,12 @@ def _zip_member(path: Path, label: str, source_layer: str | None, first_layer: b
     if not shps:
         raise SourceError(label, "the zip archive holds no .shp file", "shapefile")
     if len(shps) > 1 and not first_layer:
-        raise SourceError(label, f"the archive holds {len(shps)} Shapefiles "
-                          f"({', '.join(Path(s).stem for s in shps)}); choose one with --source-layer", "layer")
+        raise SourceError(
+            label,
+            f"the archive holds {len(shps)} Shapefiles "
+            f"({', '.join(Path(s).stem for s in shps)}); choose one with --source-layer",
+            "layer",
+        )
     return shps[0]
 
 
@@ -196,8 +213,11 @@ def _csv_table(path: Path, label: str) -> pd.DataFrame:
     try:
         with open(path, encoding="utf-8-sig") as fh:
             head = fh.readline()
-        sep = "\t" if head.count("\t") > max(head.count(","), head.count(";")) else (
-            ";" if head.count(";") > head.count(",") else ",")
+        sep = (
+            "\t"
+            if head.count("\t") > max(head.count(","), head.count(";"))
+            else (";" if head.count(";") > head.count(",") else ",")
+        )
         return pd.read_csv(path, sep=sep, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_values=[""])
     except UnicodeDecodeError:
         raise SourceError(label, "not UTF-8 text; save the CSV as UTF-8", "encoding") from None
@@ -221,8 +241,12 @@ def _read_csv(path: Path, label: str) -> tuple[gpd.GeoDataFrame, list[tuple[int,
     if not lonlat:
         lon, lat = guess_column(df.columns, X_COLUMNS), guess_column(df.columns, Y_COLUMNS)
     if lon is None or lat is None:
-        raise SourceError(label, f"no geometry: expected a WKT column ({', '.join(WKT_COLUMNS[:4])}) or "
-                          f"lon/lat columns; columns: {', '.join(map(str, df.columns))}", "no_geometry")
+        raise SourceError(
+            label,
+            f"no geometry: expected a WKT column ({', '.join(WKT_COLUMNS[:4])}) or "
+            f"lon/lat columns; columns: {', '.join(map(str, df.columns))}",
+            "no_geometry",
+        )
     xs = pd.to_numeric(df[lon].str.replace(",", ".", regex=False), errors="coerce")
     ys = pd.to_numeric(df[lat].str.replace(",", ".", regex=False), errors="coerce")
     for col, values in ((lon, xs), (lat, ys)):
@@ -233,8 +257,14 @@ def _read_csv(path: Path, label: str) -> tuple[gpd.GeoDataFrame, list[tuple[int,
     return (frame.set_crs("EPSG:4326") if lonlat else frame), problems
 
 
-def read_source(path: str | Path, source_layer: str | None = None, *, label: str | None = None,
-                first_layer: bool = False, fmt: str | None = None) -> Source:
+def read_source(
+    path: str | Path,
+    source_layer: str | None = None,
+    *,
+    label: str | None = None,
+    first_layer: bool = False,
+    fmt: str | None = None,
+) -> Source:
     """Every feature of ``path`` (one layer, or every KML folder), in the file's own CRS, 2-D.
 
     ``source_layer`` names the layer (GeoPackage, KML, OSM) or the Shapefile inside a zip. A file of
@@ -267,8 +297,9 @@ def read_source(path: str | Path, source_layer: str | None = None, *, label: str
 _VECTOR_WORDS = {"empty": "the file is empty", "unreadable": "cannot be read as a vector file ({detail})"}
 
 
-def read_vector(path: str | Path, assume_crs: str | None = None, layer: str | None = None,
-                what: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | Path, assume_crs: str | None = None, layer: str | None = None, what: str | None = None
+) -> gpd.GeoDataFrame:
     """Read ``path`` (any format of :func:`read_source`; the first layer unless ``layer``) into EPSG:4326.
 
     ``assume_crs`` applies only when the file declares no CRS; ``what`` (default: the file name) starts

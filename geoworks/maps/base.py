@@ -3,9 +3,11 @@ with the app's own Leaflet, and the rendered parts a page template embeds.
 
 Maps are lon/lat (EPSG:4326) on a Web-map display; nothing is measured here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import folium
 from markupsafe import escape
@@ -29,12 +31,17 @@ class MapOptions:
 def local_assets(asset_base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(js, css) folium asset lists pointing at the app's own copies (no CDN)."""
     base = asset_base.rstrip("/")
-    return ([("leaflet", f"{base}/leaflet/leaflet.js")],
-            [("leaflet_css", f"{base}/leaflet/leaflet.css")])
+    return ([("leaflet", f"{base}/leaflet/leaflet.js")], [("leaflet_css", f"{base}/leaflet/leaflet.css")])
 
 
-def base_map(options: MapOptions, bounds: tuple[float, float, float, float] | None = None, *,
-             location: list[float] | None = None, zoom: int = 11, **kwargs) -> folium.Map:
+def base_map(
+    options: MapOptions,
+    bounds: tuple[float, float, float, float] | None = None,
+    *,
+    location: list[float] | None = None,
+    zoom: int = 11,
+    **kwargs,
+) -> folium.Map:
     """A folium map with the app's own Leaflet and the configured tiles (none for "", "none", "plain").
 
     Fitted to lon/lat ``bounds`` when given, else centred on ``location`` ([lat, lon]) at ``zoom``.
@@ -46,8 +53,9 @@ def base_map(options: MapOptions, bounds: tuple[float, float, float, float] | No
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, max_zoom=19, **kwargs)
     m.default_js, m.default_css = local_assets(options.asset_base)
     if (options.tiles or "").strip().lower() not in PLAIN_TILES:
-        folium.TileLayer(tiles=options.tiles, attr=str(escape(options.tiles_attribution)), name="tiles",
-                         control=False, max_zoom=19).add_to(m)
+        folium.TileLayer(
+            tiles=options.tiles, attr=str(escape(options.tiles_attribution)), name="tiles", control=False, max_zoom=19
+        ).add_to(m)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -56,7 +64,11 @@ def base_map(options: MapOptions, bounds: tuple[float, float, float, float] | No
 
 def map_parts(m: folium.Map) -> dict[str, str]:
     """The rendered pieces of a map for embedding in a page: header (links, styles), html (the div), script."""
-    root = m.get_root()
+    root: Any = m.get_root()
     root.render()
-    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render(),
-            "name": m.get_name()}
+    return {
+        "header": root.header.render(),
+        "html": root.html.render(),
+        "script": root.script.render(),
+        "name": m.get_name(),
+    }

@@ -10,6 +10,7 @@ whole, so the page stays small whatever the size of the layers.
 Every label that comes from data is escaped here (legend, layer control) or
 inserted as text by ``static/map.js`` (tooltips, popups).
 """
+
 from __future__ import annotations
 
 import folium
@@ -30,8 +31,8 @@ DISTRICT_DISPLAY_TOLERANCE = 0.0002
 def mix(colour: str, t: float, base: str = BASE_FILL) -> str:
     """``colour`` blended with ``base`` (t=0 base, t=1 colour), as #rrggbb."""
     t = min(max(float(t), 0.0), 1.0)
-    c = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(base[i:i + 2], 16) for i in (1, 3, 5)]
+    c = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(base[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(bv + (cv - bv) * t):02x}" for cv, bv in zip(c, b))
 
 
@@ -41,8 +42,9 @@ def shade(values: dict[str, float], colour: str) -> dict[str, str]:
     return {k: mix(colour, 0.08 + 0.82 * (v / top) if top > 0 else 0.0) for k, v in values.items()}
 
 
-def districts_geojson(districts: gpd.GeoDataFrame, fills: dict[str, str],
-                      tolerance: float = DISTRICT_DISPLAY_TOLERANCE) -> dict:
+def districts_geojson(
+    districts: gpd.GeoDataFrame, fills: dict[str, str], tolerance: float = DISTRICT_DISPLAY_TOLERANCE
+) -> dict:
     """District polygons as a small GeoJSON dict (lon/lat), properties slug and fill only."""
     geoms = shapely.simplify(districts.geometry.values, tolerance, preserve_topology=True)
     geoms = shapely.set_precision(geoms, 1e-6)
@@ -50,8 +52,13 @@ def districts_geojson(districts: gpd.GeoDataFrame, fills: dict[str, str],
     for slug, geom in zip(districts["slug"].astype(str), geoms):
         if geom is None or geom.is_empty:
             continue
-        features.append({"type": "Feature", "properties": {"slug": slug, "fill": fills.get(slug, BASE_FILL)},
-                         "geometry": shapely.geometry.mapping(geom)})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"slug": slug, "fill": fills.get(slug, BASE_FILL)},
+                "geometry": shapely.geometry.mapping(geom),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -97,18 +104,27 @@ class _Legend(MacroElement):
         self.html = html
 
 
-def legend_html(catalogue: Catalogue, layer_names: dict[str, str], title: str,
-                shading_label: str, shading_colour: str, top_value: str) -> str:
+def legend_html(
+    catalogue: Catalogue,
+    layer_names: dict[str, str],
+    title: str,
+    shading_label: str,
+    shading_colour: str,
+    top_value: str,
+) -> str:
     """The legend's HTML; every name is escaped."""
     items = "".join(
         f'<li data-layer="{escape(lid)}"><span class="gw-swatch gw-{escape(lyr.geometry)}" '
         f'style="background:{escape(lyr.colour)}"></span>{escape(layer_names.get(lid, lid))}</li>'
-        for lid, lyr in catalogue.layers.items())
-    ramp = (f'<div class="gw-ramp"><span>{escape(shading_label)}</span>'
-            f'<span class="gw-ramp-bar" style="background:linear-gradient(to right,{mix(shading_colour, 0.08)},'
-            f'{mix(shading_colour, 0.9)})"></span><span class="gw-ramp-ends"><span>0</span>'
-            f'<span>{escape(top_value)}</span></span></div>')
-    return f'<strong>{escape(title)}</strong><ul>{items}</ul>{ramp}'
+        for lid, lyr in catalogue.layers.items()
+    )
+    ramp = (
+        f'<div class="gw-ramp"><span>{escape(shading_label)}</span>'
+        f'<span class="gw-ramp-bar" style="background:linear-gradient(to right,{mix(shading_colour, 0.08)},'
+        f'{mix(shading_colour, 0.9)})"></span><span class="gw-ramp-ends"><span>0</span>'
+        f"<span>{escape(top_value)}</span></span></div>"
+    )
+    return f"<strong>{escape(title)}</strong><ul>{items}</ul>{ramp}"
 
 
 def _base_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:
@@ -121,29 +137,50 @@ def _works_groups(m: folium.Map, catalogue: Catalogue, options: MapOptions) -> d
     groups = {}
     shown = set(options.shown_layers) if options.shown_layers is not None else set(catalogue.layers)
     for lid, lyr in catalogue.layers.items():
-        label = (f'<span class="gw-swatch gw-{escape(lyr.geometry)}" style="background:{escape(lyr.colour)}">'
-                 f'</span>{escape(options.layer_names.get(lid, lid))}')
-        groups[lid] = folium.FeatureGroup(name=label, show=lid in shown).add_to(m)
+        label = (
+            f'<span class="gw-swatch gw-{escape(lyr.geometry)}" style="background:{escape(lyr.colour)}">'
+            f"</span>{escape(options.layer_names.get(lid, lid))}"
+        )
+        groups[lid] = folium.FeatureGroup(name=label, show=lid in shown)
+        groups[lid].add_to(m)
     return groups
 
 
-def _districts_layer(m: folium.Map, districts: gpd.GeoDataFrame, fills: dict[str, str], name: str,
-                     highlight: str | None = None) -> None:
+def _districts_layer(
+    m: folium.Map, districts: gpd.GeoDataFrame, fills: dict[str, str], name: str, highlight: str | None = None
+) -> None:
     data = districts_geojson(districts, fills)
 
     def style(feature):
         slug = feature["properties"]["slug"]
         strong = highlight is None or slug == highlight
-        return {"fillColor": feature["properties"]["fill"], "color": "#1d3557", "weight": 2.5 if strong else 1,
-                "fillOpacity": 0.55 if strong else 0.15, "opacity": 0.9 if strong else 0.5,
-                "className": f"gw-district gw-district-{slug}"}
+        return {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#1d3557",
+            "weight": 2.5 if strong else 1,
+            "fillOpacity": 0.55 if strong else 0.15,
+            "opacity": 0.9 if strong else 0.5,
+            "className": f"gw-district gw-district-{slug}",
+        }
 
-    folium.GeoJson(data, name=str(escape(name)), style_function=style, control=True, zoom_on_click=False,
-                   on_each_feature=folium.JsCode("function (f, l) { geoworks.bindDistrict(f, l); }")).add_to(m)
+    folium.GeoJson(
+        data,
+        name=str(escape(name)),
+        style_function=style,
+        control=True,
+        zoom_on_click=False,
+        on_each_feature=folium.JsCode("function (f, l) { geoworks.bindDistrict(f, l); }"),
+    ).add_to(m)
 
 
-def city_map(catalogue: Catalogue, districts: gpd.GeoDataFrame, values: dict[str, float], shading_colour: str,
-             options: MapOptions, labels: dict[str, str]) -> folium.Map:
+def city_map(
+    catalogue: Catalogue,
+    districts: gpd.GeoDataFrame,
+    values: dict[str, float],
+    shading_colour: str,
+    options: MapOptions,
+    labels: dict[str, str],
+) -> folium.Map:
     """The city map: districts shaded by ``values`` (km or count per slug), one toggleable group per layer.
 
     ``labels`` holds translated 'legend', 'districts', 'shading' and 'top' strings.
@@ -152,20 +189,31 @@ def city_map(catalogue: Catalogue, districts: gpd.GeoDataFrame, values: dict[str
     _districts_layer(m, districts, shade(values, shading_colour), labels.get("districts", "Districts"))
     groups = _works_groups(m, catalogue, options)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    m.add_child(_Legend(legend_html(catalogue, options.layer_names, labels.get("legend", "Layers"),
-                                    labels.get("shading", ""), shading_colour, labels.get("top", ""))))
+    m.add_child(
+        _Legend(
+            legend_html(
+                catalogue,
+                options.layer_names,
+                labels.get("legend", "Layers"),
+                labels.get("shading", ""),
+                shading_colour,
+                labels.get("top", ""),
+            )
+        )
+    )
     m.add_child(_Loader(groups, options.data_attribution))
     return m
 
 
-def district_map(catalogue: Catalogue, districts: gpd.GeoDataFrame, slug: str, options: MapOptions,
-                 labels: dict[str, str]) -> folium.Map:
+def district_map(
+    catalogue: Catalogue, districts: gpd.GeoDataFrame, slug: str, options: MapOptions, labels: dict[str, str]
+) -> folium.Map:
     """A district's map: zoomed to the district, its outline highlighted, every layer's works loadable."""
     row = districts[districts["slug"].astype(str) == slug]
     if len(row) == 0:
         raise KeyError(f"unknown district '{slug}'")
-    bounds = tuple(float(v) for v in row.geometry.total_bounds)
-    m = _base_map(bounds, options)
+    x0, y0, x1, y1 = (float(v) for v in row.geometry.total_bounds)
+    m = _base_map((x0, y0, x1, y1), options)
     fills = {s: ("#fff3b0" if s == slug else BASE_FILL) for s in districts["slug"].astype(str)}
     _districts_layer(m, districts, fills, labels.get("districts", "Districts"), highlight=slug)
     groups = _works_groups(m, catalogue, options)

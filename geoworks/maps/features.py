@@ -7,6 +7,7 @@ drops those smaller than a pixel at the zoom, keeps at most ``limit`` (largest
 first; the answer says how many were left out) and simplifies them to half a
 pixel. Simplification happens in degrees for display only; nothing is measured here.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,15 +42,19 @@ class FeatureQuery:
 def parse_query(args, catalogue: Catalogue) -> FeatureQuery:
     """A FeatureQuery from request arguments; ParamError naming the bad parameter."""
     bbox = parse_bbox(args.get("bbox"), antimeridian=False)
-    return FeatureQuery(bbox.astuple() if bbox else None, int(parse_int(args.get("zoom"), "zoom", 12, 0, 22)),
-                        parse_year(args.get("year")), parse_status(args.get("status")),
-                        parse_district(args.get("district"), catalogue),
-                        int(parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)))
+    return FeatureQuery(
+        bbox.astuple() if bbox else None,
+        parse_int(args.get("zoom"), "zoom", 12, 0, 22),
+        parse_year(args.get("year")),
+        parse_status(args.get("status")),
+        parse_district(args.get("district"), catalogue),
+        parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+    )
 
 
 def pixel_degrees(zoom: int) -> float:
     """Degrees of longitude per 256-px tile pixel at a Web-map zoom (display scale only)."""
-    return 360.0 / (256.0 * 2.0 ** zoom)
+    return 360.0 / (256.0 * 2.0**zoom)
 
 
 class PreparedLayer:
@@ -77,11 +82,11 @@ class PreparedLayer:
         w = self.works
         mask = np.ones(len(idx), dtype=bool)
         if q.year is not None:
-            mask &= (pd.to_numeric(w["year"], errors="coerce").to_numpy()[idx] == q.year)
+            mask &= pd.to_numeric(w["year"], errors="coerce").to_numpy()[idx] == q.year
         if q.status is not None:
-            mask &= (w["status"].astype(str).to_numpy()[idx] == q.status)
+            mask &= w["status"].astype(str).to_numpy()[idx] == q.status
         if q.district is not None:
-            mask &= (w["district"].astype(str).to_numpy()[idx] == q.district)
+            mask &= w["district"].astype(str).to_numpy()[idx] == q.district
         idx = idx[mask]
         matched = len(idx)
         # features smaller than a pixel at this zoom are invisible: drop them (points always kept)
@@ -98,7 +103,7 @@ class PreparedLayer:
         if i is None:
             return None
         row = self.works.iloc[i]
-        out = {}
+        out: dict[str, object] = {}
         for col in self.works.columns:
             v = row[col]
             if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
@@ -128,10 +133,20 @@ def features_geojson(prepared: PreparedLayer, q: FeatureQuery, layer_id: str, la
         if text is None or text == "null":
             continue
         props = json.dumps({"n": names[i]}, ensure_ascii=False)
-        parts.append(f'{{"type":"Feature","id":{json.dumps(str(prepared.ids[i]), ensure_ascii=False)},'
-                     f'"properties":{props},"geometry":{text}}}')
-    head = json.dumps({"type": "FeatureCollection", "layer": layer_id, "zoom": q.zoom, "total": int(matched),
-                       "returned": len(parts), "truncated": bool(len(idx) < matched)})
+        parts.append(
+            f'{{"type":"Feature","id":{json.dumps(str(prepared.ids[i]), ensure_ascii=False)},'
+            f'"properties":{props},"geometry":{text}}}'
+        )
+    head = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "layer": layer_id,
+            "zoom": q.zoom,
+            "total": int(matched),
+            "returned": len(parts),
+            "truncated": bool(len(idx) < matched),
+        }
+    )
     return head[:-1] + ',"features":[' + ",".join(parts) + "]}"
 
 

@@ -1,6 +1,7 @@
 """The city and district pages' views: the map, the km table, the chart and the works behind a
 district's figures, as plain data for a template. No Flask here: translated text and URLs come in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,16 +37,32 @@ def years_of(totals: Totals) -> list[int]:
     return sorted(years)
 
 
-def _config(catalogue: Catalogue, lang: str, table: pd.DataFrame, filters: dict, urls: dict[str, str],
-            text: PageText) -> dict:
-    return page_config(catalogue, lang, table, features_url=urls["features"], detail_url=urls["detail"],
-                       district_url=urls["district"],
-                       filters={"year": filters.get("year"), "status": filters.get("status")},
-                       labels=text.js, statuses=text.statuses)
+def _config(
+    catalogue: Catalogue, lang: str, table: pd.DataFrame, filters: dict, urls: dict[str, str], text: PageText
+) -> dict:
+    return page_config(
+        catalogue,
+        lang,
+        table,
+        features_url=urls["features"],
+        detail_url=urls["detail"],
+        district_url=urls["district"],
+        filters={"year": filters.get("year"), "status": filters.get("status")},
+        labels=text.js,
+        statuses=text.statuses,
+    )
 
 
-def city_view(catalogue: Catalogue, districts: gpd.GeoDataFrame, totals: Totals, all_years: list[int],
-              filters: dict, options: MapOptions, urls: dict[str, str], text: PageText) -> dict:
+def city_view(
+    catalogue: Catalogue,
+    districts: gpd.GeoDataFrame,
+    totals: Totals,
+    all_years: list[int],
+    filters: dict,
+    options: MapOptions,
+    urls: dict[str, str],
+    text: PageText,
+) -> dict:
     """The city page: districts shaded by ``filters['layer']`` (km, or count), the km table and the chart."""
     layer, lang, km = filters["layer"], options.lang, text.labels["km"]
     values = shading_values(totals.table, catalogue, layer)
@@ -53,21 +70,40 @@ def city_view(catalogue: Catalogue, districts: gpd.GeoDataFrame, totals: Totals,
     top = max(values.values(), default=0.0)
     top_text = f"{top:.1f} {km}" if lyr is None or lyr.unit == "km" else f"{int(top)}"
     what = text.labels["all_networks"] if lyr is None else lyr.names.get(lang)
-    m = city_map(catalogue, districts, values, CITY_COLOUR if lyr is None else lyr.colour, options,
-                 {"legend": text.labels["legend"], "districts": text.labels["districts"],
-                  "shading": text.labels["shading"] % {"what": what}, "top": top_text})
+    m = city_map(
+        catalogue,
+        districts,
+        values,
+        CITY_COLOUR if lyr is None else lyr.colour,
+        options,
+        {
+            "legend": text.labels["legend"],
+            "districts": text.labels["districts"],
+            "shading": text.labels["shading"] % {"what": what},
+            "top": top_text,
+        },
+    )
     chart, chart_unit = bar_chart(totals.table, catalogue, layer)
     config = _config(catalogue, lang, totals.table, filters, urls, text)
     config["shading"] = layer
     if lyr is None:
         for slug, v in values.items():
             config["totals"].setdefault(slug, {})[ALL] = f"{v:.2f} {km}"
-    return {"map": map_parts(m), "filters": filters, "rows": km_table(totals.table, catalogue), "chart": chart,
-            "chart_unit": chart_unit, "years": all_years, "statuses": text.statuses, "config": config}
+    return {
+        "map": map_parts(m),
+        "filters": filters,
+        "rows": km_table(totals.table, catalogue),
+        "chart": chart,
+        "chart_unit": chart_unit,
+        "years": all_years,
+        "statuses": text.statuses,
+        "config": config,
+    }
 
 
-def works_behind_district(catalogue: Catalogue, totals: Totals, slug: str, lang: str,
-                          limit: int = SHOWN_WORKS) -> dict[str, dict]:
+def works_behind_district(
+    catalogue: Catalogue, totals: Totals, slug: str, lang: str, limit: int = SHOWN_WORKS
+) -> dict[str, dict]:
     """Per layer, the largest works behind the district's figure (name in ``lang`` when known) and their count."""
     works = {}
     for lid in catalogue.layers:
@@ -85,12 +121,28 @@ def works_behind_district(catalogue: Catalogue, totals: Totals, slug: str, lang:
     return works
 
 
-def district_view(catalogue: Catalogue, districts: gpd.GeoDataFrame, totals: Totals, all_years: list[int],
-                  slug: str, filters: dict, options: MapOptions, urls: dict[str, str], text: PageText) -> dict:
+def district_view(
+    catalogue: Catalogue,
+    districts: gpd.GeoDataFrame,
+    totals: Totals,
+    all_years: list[int],
+    slug: str,
+    filters: dict,
+    options: MapOptions,
+    urls: dict[str, str],
+    text: PageText,
+) -> dict:
     """A district's page: its map, its figures per layer and the works behind them."""
     m = district_map(catalogue, districts, slug, options, {"districts": text.labels["districts"]})
     table = totals.table[totals.table["district"] == slug]
-    return {"district": catalogue.districts[slug], "slug": slug, "filters": filters, "map": map_parts(m),
-            "works": works_behind_district(catalogue, totals, slug, options.lang),
-            "rows": table.to_dict("records"), "statuses": text.statuses, "years": all_years,
-            "config": _config(catalogue, options.lang, totals.table, filters, urls, text)}
+    return {
+        "district": catalogue.districts[slug],
+        "slug": slug,
+        "filters": filters,
+        "map": map_parts(m),
+        "works": works_behind_district(catalogue, totals, slug, options.lang),
+        "rows": table.to_dict("records"),
+        "statuses": text.statuses,
+        "years": all_years,
+        "config": _config(catalogue, options.lang, totals.table, filters, urls, text),
+    }

@@ -7,6 +7,7 @@ by a small tooltip function, never as HTML. Coordinates are rounded to
 simplified for display only (no measuring happens here). A result without a
 drawable target is shown over the city's box (``catalogue.city.bbox``).
 """
+
 from __future__ import annotations
 
 import math
@@ -56,12 +57,17 @@ def metres_text(value: object, thousands: str = " ") -> str:
 
 def target_tip(row: Any, labels: dict[str, str]) -> str:
     """The tooltip text of one target (a row of ``GapsResult.table``; plain text, shown with textContent)."""
-    lines = [f"{row.name} ({row.id})" if row.name else str(row.id),
-             f"{labels.get('distance', 'Distance to the network')}: {metres_text(row.distance_m)} m"]
+    lines = [
+        f"{row.name} ({row.id})" if row.name else str(row.id),
+        f"{labels.get('distance', 'Distance to the network')}: {metres_text(row.distance_m)} m",
+    ]
     if row.gap:
         status = labels.get(f"status_{row.route_status}", row.route_status or "")
-        lines.append(f"{labels.get('road', 'Along roads')}: {metres_text(row.route_m)} m" if row.route_status == "ok"
-                     else f"{labels.get('road', 'Along roads')}: {status}")
+        lines.append(
+            f"{labels.get('road', 'Along roads')}: {metres_text(row.route_m)} m"
+            if row.route_status == "ok"
+            else f"{labels.get('road', 'Along roads')}: {status}"
+        )
     return "\n".join(lines)
 
 
@@ -70,8 +76,7 @@ def _layer(fc: dict, name: str, **kwargs) -> folium.GeoJson:
     return folium.GeoJson(fc, name=str(escape(name)), on_each_feature=folium.JsCode(_TIP_JS), **kwargs)
 
 
-def _add_network(m: folium.Map, network: gpd.GeoDataFrame, bounds: BBox, colour: str,
-                 labels: dict[str, str]) -> None:
+def _add_network(m: folium.Map, network: gpd.GeoDataFrame, bounds: BBox, colour: str, labels: dict[str, str]) -> None:
     """The network's lines (lon/lat) near ``bounds``, clipped and simplified for display."""
     minx, miny, maxx, maxy = bounds
     area = shapely.box(minx - MARGIN, miny - MARGIN, maxx + MARGIN, maxy + MARGIN)
@@ -79,8 +84,11 @@ def _add_network(m: folium.Map, network: gpd.GeoDataFrame, bounds: BBox, colour:
     net = net[shapely.intersects(net, area)] if len(net) else net
     net = shapely.simplify(shapely.intersection(net, area), DISPLAY_TOLERANCE) if len(net) else net
     name = labels.get("network", "Network")
-    _layer(_fc(net, [{"tip": name} for _ in range(len(net))]), name,
-           style_function=lambda f: {"color": colour, "weight": 3, "opacity": 0.85}).add_to(m)
+    _layer(
+        _fc(net, [{"tip": name} for _ in range(len(net))]),
+        name,
+        style_function=lambda f: {"color": colour, "weight": 3, "opacity": 0.85},
+    ).add_to(m)
 
 
 def _add_targets(m: folium.Map, table: gpd.GeoDataFrame, labels: dict[str, str], points_over: int) -> None:
@@ -91,9 +99,12 @@ def _add_targets(m: folium.Map, table: gpd.GeoDataFrame, labels: dict[str, str],
         geoms = sub.geometry.values
         if len(table) > points_over:
             geoms = shapely.point_on_surface(np.asarray(geoms, dtype=object))
-        _layer(_fc(geoms, props), labels.get(key, key), marker=folium.CircleMarker(radius=5, fill=True),
-               style_function=lambda f, c=colour: {"color": c, "fillColor": c, "weight": 2,
-                                                   "fillOpacity": 0.45}).add_to(m)
+        _layer(
+            _fc(geoms, props),
+            labels.get(key, key),
+            marker=folium.CircleMarker(radius=5, fill=True),
+            style_function=lambda f, c=colour: {"color": c, "fillColor": c, "weight": 2, "fillOpacity": 0.45},
+        ).add_to(m)
 
 
 def _add_extensions(m: folium.Map, result: GapsResult, labels: dict[str, str]) -> None:
@@ -101,11 +112,15 @@ def _add_extensions(m: folium.Map, result: GapsResult, labels: dict[str, str]) -
     ext = result.extensions()
     for kind, colour, dash in (("straight", STRAIGHT_COLOUR, "6 6"), ("road", ROAD_COLOUR, None)):
         sub = ext[ext["kind"] == kind]
-        props = [{"tip": f"{r.target_name or r.target_id}\n{labels.get(kind, kind)}: {metres_text(r.length_m)} m"}
-                 for r in sub.itertuples(index=False)]
-        _layer(_fc(sub.geometry.values, props), labels.get(kind, kind),
-               style_function=lambda f, c=colour, d=dash: {"color": c, "weight": 3, "dashArray": d,
-                                                           "opacity": 0.9}).add_to(m)
+        props = [
+            {"tip": f"{r.target_name or r.target_id}\n{labels.get(kind, kind)}: {metres_text(r.length_m)} m"}
+            for r in sub.itertuples(index=False)
+        ]
+        _layer(
+            _fc(sub.geometry.values, props),
+            labels.get(kind, kind),
+            style_function=lambda f, c=colour, d=dash: {"color": c, "weight": 3, "dashArray": d, "opacity": 0.9},
+        ).add_to(m)
 
 
 def _add_connections(m: folium.Map, table: gpd.GeoDataFrame, labels: dict[str, str]) -> None:
@@ -113,15 +128,26 @@ def _add_connections(m: folium.Map, table: gpd.GeoDataFrame, labels: dict[str, s
     gaps = table[table["gap"].astype(bool)]
     conn = shapely.points(gaps[["conn_lon", "conn_lat"]].to_numpy(float)) if len(gaps) else []
     name = labels.get("connection", "Connection point")
-    _layer(_fc(conn, [{"tip": name} for _ in range(len(gaps))]), name,
-           marker=folium.CircleMarker(radius=3, fill=True),
-           style_function=lambda f: {"color": "#000000", "fillColor": "#ffffff", "weight": 1.5, "fillOpacity": 1},
-           show=True).add_to(m)
+    _layer(
+        _fc(conn, [{"tip": name} for _ in range(len(gaps))]),
+        name,
+        marker=folium.CircleMarker(radius=3, fill=True),
+        style_function=lambda f: {"color": "#000000", "fillColor": "#ffffff", "weight": 1.5, "fillOpacity": 1},
+        show=True,
+    ).add_to(m)
 
 
-def plan_map(result: GapsResult, network: gpd.GeoDataFrame, network_colour: str, options: MapOptions,
-             labels: dict[str, str], *, city_bbox: BBox, bounds: BBox | None = None,
-             points_over: int = POINTS_OVER) -> folium.Map:
+def plan_map(
+    result: GapsResult,
+    network: gpd.GeoDataFrame,
+    network_colour: str,
+    options: MapOptions,
+    labels: dict[str, str],
+    *,
+    city_bbox: BBox,
+    bounds: BBox | None = None,
+    points_over: int = POINTS_OVER,
+) -> folium.Map:
     """A folium map of ``network`` (lon/lat lines) and the targets of ``result``, gaps in red, extensions drawn.
 
     Fitted to ``bounds`` (lon/lat), else to the targets, else to ``city_bbox`` (the catalogue's city box).

@@ -4,6 +4,7 @@ Pure functions over a totals table (columns layer, district, km, network_km,
 features, count, area_m2; see :mod:`geoworks.totals`). A layer measured in km
 shows km; a layer counted (courtyards) shows its count.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,9 +60,9 @@ def km_table(table: pd.DataFrame, catalogue: Catalogue) -> list[TableRow]:
 
 
 def shading_values(table: pd.DataFrame, catalogue: Catalogue, layer: str) -> dict[str, float]:
-    """Value per district slug used to shade the map: the layer's km (or count), or for 'all' the km of every km layer."""
+    """Value per district slug that shades the map: the layer's km (or count); for 'all' the km of every km layer."""
     sub = table[table["district"].isin(list(catalogue.districts))]
-    out = {slug: 0.0 for slug in catalogue.districts}
+    out = dict.fromkeys(catalogue.districts, 0.0)
     for r in sub.itertuples(index=False):
         lyr = catalogue.layers[r.layer]
         if layer == ALL:
@@ -110,8 +111,17 @@ def bar_chart(table: pd.DataFrame, catalogue: Catalogue, layer: str) -> tuple[li
     return rows, unit
 
 
-def page_config(catalogue: Catalogue, lang: str, table: pd.DataFrame, features_url: str, detail_url: str,
-                district_url: str, filters: dict, labels: dict[str, str], statuses: dict[str, str]) -> dict:
+def page_config(
+    catalogue: Catalogue,
+    lang: str,
+    table: pd.DataFrame,
+    features_url: str,
+    detail_url: str,
+    district_url: str,
+    filters: dict,
+    labels: dict[str, str],
+    statuses: dict[str, str],
+) -> dict:
     """The JSON the page hands to static/map.js: names, colours, per-district figures, URLs, labels."""
     per_district: dict[str, dict[str, str]] = {}
     for r in table.itertuples(index=False):
@@ -121,8 +131,10 @@ def page_config(catalogue: Catalogue, lang: str, table: pd.DataFrame, features_u
         per_district.setdefault(r.district, {})[r.layer] = fmt(lyr, value_of(lyr, r._asdict()))
     return {
         "lang": lang,
-        "layers": {lid: {"name": lyr.names.get(lang), "colour": lyr.colour, "geometry": lyr.geometry,
-                         "unit": lyr.unit} for lid, lyr in catalogue.layers.items()},
+        "layers": {
+            lid: {"name": lyr.names.get(lang), "colour": lyr.colour, "geometry": lyr.geometry, "unit": lyr.unit}
+            for lid, lyr in catalogue.layers.items()
+        },
         "districts": {slug: d.names.get(lang) for slug, d in catalogue.districts.items()},
         "totals": per_district,
         "featuresUrl": features_url,

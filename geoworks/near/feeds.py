@@ -5,6 +5,7 @@ Each work has a stable entry id, ``urn:geoworks:work:<layer>:<id>``. Its
 and end dates that have already come (so an entry moves up when a work starts
 or ends). Entries are newest first.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,9 +77,14 @@ def batch_times(batches: pd.DataFrame | None) -> dict[str, dt.datetime]:
     return out
 
 
-def near_entries(works: Iterable[Mapping], *, describe: Callable[[Mapping], tuple[str, str, str]],
-                 link: Callable[[Mapping], str], imported: Mapping[str, dt.datetime] | None = None,
-                 now: dt.datetime | None = None) -> list[FeedEntry]:
+def near_entries(
+    works: Iterable[Mapping],
+    *,
+    describe: Callable[[Mapping], tuple[str, str, str]],
+    link: Callable[[Mapping], str],
+    imported: Mapping[str, dt.datetime] | None = None,
+    now: dt.datetime | None = None,
+) -> list[FeedEntry]:
     """Feed entries for a near result's works, newest first (ties: nearest first).
 
     ``describe(work) -> (title, summary, category)`` and ``link(work) -> URL`` come from
@@ -95,14 +101,22 @@ def near_entries(works: Iterable[Mapping], *, describe: Callable[[Mapping], tupl
         if geom is not None and not geom.is_empty:
             rp = geom.representative_point()
             point = (rp.y, rp.x)
-        items.append((updated, pos, FeedEntry(entry_id(str(w["layer"]), str(w["id"])), title, _rfc3339(updated),
-                                              link(w), summary, category, point)))
+        items.append(
+            (
+                updated,
+                pos,
+                FeedEntry(
+                    entry_id(str(w["layer"]), str(w["id"])), title, _rfc3339(updated), link(w), summary, category, point
+                ),
+            )
+        )
     items.sort(key=lambda t: (-t[0].timestamp(), t[1]))
     return [e for _, _, e in items]
 
 
-def atom_feed(*, feed_id: str, title: str, self_url: str, alternate_url: str, entries: list[FeedEntry],
-              lang: str = "ru") -> bytes:
+def atom_feed(
+    *, feed_id: str, title: str, self_url: str, alternate_url: str, entries: list[FeedEntry], lang: str = "ru"
+) -> bytes:
     """An Atom document (UTF-8 bytes), updated at its newest entry's time (RFC 3339, UTC)."""
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id

@@ -10,6 +10,7 @@ ellipsoid and keeps those within the radius, nearest first.
 The index is built once per data version (``NearCache``), so a query costs an
 index look-up and a handful of distance computations, not a scan of the store.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,8 +45,7 @@ MAX_RADIUS_M = 5000
 RADII_M = (100, 250, 500, 1000, 2000, 5000)
 DEFAULT_STATUSES = ("planned", "in_progress")
 CITY_MARGIN_DEG = 0.05  # about 4-5 km around the city's bbox still counts as "in the city"
-ATTRIBUTES = ("id", "name", "name_ru", "status", "start_date", "end_date", "year", "contractor", "district",
-              "batch_id")
+ATTRIBUTES = ("id", "name", "name_ru", "status", "start_date", "end_date", "year", "contractor", "district", "batch_id")
 
 
 class NearInputError(ValueError):
@@ -137,7 +137,9 @@ def _coordinates(catalogue: Catalogue, lat, lon) -> tuple[float, float]:
     if not (x0 - m <= flon <= x1 + m and y0 - m <= flat <= y1 + m):
         raise NearInputError(
             f"lat={flat:.5f} lon={flon:.5f} is far outside {catalogue.city.names.en} "
-            f"(lat {y0}..{y1}, lon {x0}..{x1}); did you swap lat and lon?", "outside")
+            f"(lat {y0}..{y1}, lon {x0}..{x1}); did you swap lat and lon?",
+            "outside",
+        )
     return flat, flon
 
 
@@ -148,8 +150,9 @@ def _radius(radius) -> float:
     except ParamError as exc:
         if exc.code != "range":
             raise NearInputError(f"radius must be a number of metres, got {radius!r}", "radius") from None
-        raise NearInputError(f"radius must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} metres, got {radius}",
-                             "radius") from None
+        raise NearInputError(
+            f"radius must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} metres, got {radius}", "radius"
+        ) from None
     return float(DEFAULT_RADIUS_M) if r is None else r
 
 
@@ -161,8 +164,9 @@ def _layers(catalogue: Catalogue, layers) -> tuple[str, ...]:
             out.append(parse_layer(lid, catalogue) or lid)  # never blank: _split drops blanks
         except ParamError:
             known = ", ".join(catalogue.layers)
-            raise NearInputError(f"unknown layer '{lid}'; known layers: {known}", "layer", value=lid,
-                                 known=known) from None
+            raise NearInputError(
+                f"unknown layer '{lid}'; known layers: {known}", "layer", value=lid, known=known
+            ) from None
     return tuple(dict.fromkeys(out))
 
 
@@ -178,8 +182,9 @@ def _statuses(statuses) -> tuple[str, ...]:
         try:
             out.append(parse_status(s) or s)  # never blank: _split drops blanks
         except ParamError:
-            raise NearInputError(f"unknown status '{s}'; known: {', '.join(STATUSES)}, all", "status",
-                                 value=s) from None
+            raise NearInputError(
+                f"unknown status '{s}'; known: {', '.join(STATUSES)}, all", "status", value=s
+            ) from None
     return tuple(dict.fromkeys(out))
 
 
@@ -190,8 +195,9 @@ def _date(value, what: str) -> str | None:
         raise NearInputError(f"{what} must be a date as YYYY-MM-DD, got {value!r}", "date", value=str(value)) from None
 
 
-def parse_query(catalogue: Catalogue, lat=None, lon=None, radius=None, layers=None, statuses=None,
-                date_from=None, date_to=None) -> NearQuery:
+def parse_query(
+    catalogue: Catalogue, lat=None, lon=None, radius=None, layers=None, statuses=None, date_from=None, date_to=None
+) -> NearQuery:
     """A NearQuery from raw strings (request args); NearInputError naming the problem.
 
     lat/lon in degrees (EPSG:4326), radius in metres; the pieces are read by the app's one
@@ -218,8 +224,9 @@ def _columns(layers: dict[str, gpd.GeoDataFrame]) -> tuple[dict[str, np.ndarray]
             continue
         n = len(gdf)
         for c in ATTRIBUTES:  # plain numpy object arrays: taking a few rows costs O(rows), not O(table)
-            cols[c].append(gdf[c].astype(object).to_numpy(dtype=object) if c in gdf.columns
-                           else np.full(n, None, dtype=object))
+            cols[c].append(
+                gdf[c].astype(object).to_numpy(dtype=object) if c in gdf.columns else np.full(n, None, dtype=object)
+            )
         cols["layer"].append(np.full(n, lid, dtype=object))
         g = to_wgs84(gdf, WGS84, what=f"layer {lid}").geometry
         geoms.append(np.asarray(g.to_numpy(), dtype=object))
@@ -241,8 +248,11 @@ class NearIndex:
     def __init__(self, layers: dict[str, gpd.GeoDataFrame], crs: str | None = None):
         self.columns, self.lonlat = _columns(layers)
         self.crs = crs or metric_crs_for(self.lonlat)
-        metric = (to_metric(gpd.GeoSeries(self.lonlat, crs=WGS84), self.crs) if len(self.lonlat)
-                  else gpd.GeoSeries([], crs=self.crs))
+        metric = (
+            to_metric(gpd.GeoSeries(self.lonlat, crs=WGS84), self.crs)
+            if len(self.lonlat)
+            else gpd.GeoSeries([], crs=self.crs)
+        )
         self.metric = np.asarray(metric.to_numpy(), dtype=object)
         self.tree = shapely.STRtree(self.metric)
         self.layer = self.columns["layer"]
@@ -270,8 +280,9 @@ class NearIndex:
         if len(self) == 0:
             return np.zeros(0, dtype=int)
         x, y = lonlat_to_metric(lon, lat, self.crs)
-        return np.sort(self.tree.query(shapely.Point(x, y), predicate="dwithin",
-                                       distance=radius_m + metric_tolerance_m(radius_m)))
+        return np.sort(
+            self.tree.query(shapely.Point(x, y), predicate="dwithin", distance=radius_m + metric_tolerance_m(radius_m))
+        )
 
     def _keep(self, idx: np.ndarray, q: NearQuery) -> np.ndarray:
         mask = np.ones(len(idx), dtype=bool)
@@ -344,4 +355,3 @@ class NearCache:
                 entry = (version, NearIndex.from_store(store, catalogue))
                 self._entry = entry
         return entry[1]
-

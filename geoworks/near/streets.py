@@ -12,6 +12,7 @@ is a prefix of one (from 3 letters), or is one letter away from one (from 5).
 Candidates are grouped by (name, district): the resident picks one, and its
 place is the point of those works nearest their middle (EPSG:4326).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,15 +33,76 @@ if TYPE_CHECKING:
     from geoworks.near.index import NearIndex
 
 # Latin spelling variants folded, in this order ("shch": Russian щ as sh; "kkh": кх as one h).
-_LATIN_FOLDS = (("shch", "sh"), ("kkh", "kh"), ("kh", "h"), ("x", "h"), ("q", "k"), ("w", "u"), ("j", "i"),
-                ("y", "i"), ("c", "ts"), ("ph", "f"), ("ee", "i"))
+_LATIN_FOLDS = (
+    ("shch", "sh"),
+    ("kkh", "kh"),
+    ("kh", "h"),
+    ("x", "h"),
+    ("q", "k"),
+    ("w", "u"),
+    ("j", "i"),
+    ("y", "i"),
+    ("c", "ts"),
+    ("ph", "f"),
+    ("ee", "i"),
+)
 STREET_WORDS = (
-    "даңғылы", "даңғ", "көшесі", "көше", "көш", "тұйық", "шағын", "ықшамауданы", "ықшам", "аудан", "ауданы",
-    "проспект", "просп", "пр", "пр-т", "улица", "ул", "переулок", "пер", "бульвар", "б-р", "шоссе", "площадь",
-    "пл", "микрорайон", "мкр", "мкрн", "район", "сквер", "парк", "жк",
-    "street", "st", "str", "avenue", "ave", "av", "prospekt", "prospect", "pr-t", "ulitsa", "ul", "koshesi",
-    "kosh", "dangyly", "dangily", "lane", "boulevard", "blvd", "microdistrict", "mkr", "district", "park",
-    "square", "sq", "the",
+    "даңғылы",
+    "даңғ",
+    "көшесі",
+    "көше",
+    "көш",
+    "тұйық",
+    "шағын",
+    "ықшамауданы",
+    "ықшам",
+    "аудан",
+    "ауданы",
+    "проспект",
+    "просп",
+    "пр",
+    "пр-т",
+    "улица",
+    "ул",
+    "переулок",
+    "пер",
+    "бульвар",
+    "б-р",
+    "шоссе",
+    "площадь",
+    "пл",
+    "микрорайон",
+    "мкр",
+    "мкрн",
+    "район",
+    "сквер",
+    "парк",
+    "жк",
+    "street",
+    "st",
+    "str",
+    "avenue",
+    "ave",
+    "av",
+    "prospekt",
+    "prospect",
+    "pr-t",
+    "ulitsa",
+    "ul",
+    "koshesi",
+    "kosh",
+    "dangyly",
+    "dangily",
+    "lane",
+    "boulevard",
+    "blvd",
+    "microdistrict",
+    "mkr",
+    "district",
+    "park",
+    "square",
+    "sq",
+    "the",
 )
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -68,7 +130,8 @@ def _stem(folded: str) -> str:
 @lru_cache(maxsize=1)
 def _street_keys() -> frozenset[str]:
     return frozenset(_fold(w) for ws in STREET_WORDS for w in _WORD_RE.findall(ws.lower())) | frozenset(
-        _stem(_fold(w)) for ws in STREET_WORDS for w in _WORD_RE.findall(ws.lower()))
+        _stem(_fold(w)) for ws in STREET_WORDS for w in _WORD_RE.findall(ws.lower())
+    )
 
 
 def name_keys(text: str | None) -> tuple[str, ...]:
@@ -99,7 +162,7 @@ def _one_edit(a: str, b: str) -> bool:
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
-    return a[i:] == b[i + 1:]
+    return a[i:] == b[i + 1 :]
 
 
 def _key_score(q: str, keys: tuple[str, ...]) -> float:
@@ -147,13 +210,17 @@ class StreetIndex:
     def __init__(self, table: pd.DataFrame, geoms: np.ndarray | Sequence) -> None:
         """``table`` has columns name, name_ru, district, layer; ``geoms`` lon/lat geometries (EPSG:4326),
         same order."""
-        t = pd.DataFrame({
-            "name": table["name"].fillna("").astype(str).to_numpy(),
-            "name_ru": (table["name_ru"] if "name_ru" in table else pd.Series([""] * len(table)))
-            .fillna("").astype(str).to_numpy(),
-            "district": table["district"].fillna("").astype(str).to_numpy(),
-            "layer": table["layer"].astype(str).to_numpy(),
-        })
+        t = pd.DataFrame(
+            {
+                "name": table["name"].fillna("").astype(str).to_numpy(),
+                "name_ru": (table["name_ru"] if "name_ru" in table else pd.Series([""] * len(table)))
+                .fillna("")
+                .astype(str)
+                .to_numpy(),
+                "district": table["district"].fillna("").astype(str).to_numpy(),
+                "layer": table["layer"].astype(str).to_numpy(),
+            }
+        )
         t["pos"] = np.arange(len(t))
         t = t[(t["name"] != "") | (t["name_ru"] != "")]
         self.groups = []
@@ -193,8 +260,9 @@ class StreetIndex:
         out = []
         for s, name, name_ru, district, pos, layers in hits[:limit]:
             lon, lat = self._place(pos)
-            out.append(Candidate(f"{name}|{district}", name, name_ru, district, len(pos), layers, lon, lat,
-                                 round(s, 3)))
+            out.append(
+                Candidate(f"{name}|{district}", name, name_ru, district, len(pos), layers, lon, lat, round(s, 3))
+            )
         return out
 
     def get(self, key: str) -> Candidate | None:

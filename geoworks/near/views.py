@@ -8,6 +8,7 @@ query string), the language and the callables that know the app: ``url(view, ext
 
 Coordinates are lon/lat (EPSG:4326); distances are metres on the WGS84 ellipsoid.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,6 +63,7 @@ class Words:
 
 # --- the request's arguments -------------------------------------------------------------------
 
+
 def first(args: Args, name: str) -> str | None:
     """The first value of argument ``name``, or None."""
     value = args.get(name)
@@ -80,9 +82,15 @@ def every(args: Args, name: str) -> list[str]:
 
 def query_kwargs(args: Args) -> dict[str, Any]:
     """The arguments of :func:`geoworks.near.index.parse_query` from the request's arguments."""
-    return {"lat": first(args, "lat"), "lon": first(args, "lon"), "radius": first(args, "radius"),
-            "layers": every(args, "layer"), "statuses": every(args, "status") or None,
-            "date_from": first(args, "from"), "date_to": first(args, "to")}
+    return {
+        "lat": first(args, "lat"),
+        "lon": first(args, "lon"),
+        "radius": first(args, "radius"),
+        "layers": every(args, "layer"),
+        "statuses": every(args, "status") or None,
+        "date_from": first(args, "from"),
+        "date_to": first(args, "to"),
+    }
 
 
 def resolve(index: NearIndex, streets: StreetCache, args: Args) -> tuple[dict[str, Any], Candidate | None]:
@@ -99,8 +107,9 @@ def resolve(index: NearIndex, streets: StreetCache, args: Args) -> tuple[dict[st
     return kwargs, cand
 
 
-def run_query(index: NearIndex, streets: StreetCache, catalogue: Catalogue,
-              args: Args) -> tuple[NearResult, Candidate | None]:
+def run_query(
+    index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args
+) -> tuple[NearResult, Candidate | None]:
     """The request's query answered: (result, picked street or None); NearInputError on bad input."""
     kwargs, cand = resolve(index, streets, args)
     return index.query(parse_query(catalogue, **kwargs)), cand
@@ -123,6 +132,7 @@ def query_args(result: NearResult, cand: Candidate | None, **extra: Any) -> dict
 
 
 # --- words ---------------------------------------------------------------------------------------
+
 
 def error_message(exc: NearInputError, words: Words) -> str:
     """The problem in the reader's language."""
@@ -148,9 +158,18 @@ def map_labels(words: Words) -> dict[str, str]:
     """The near map's headings (popups, tooltips) in the reader's language."""
     _ = words.gettext
     labels = {f"status_{k}": v for k, v in words.statuses.items()}
-    labels.update({"Name": _("Name"), "Layer": _("Layer"), "Status": _("Status"), "Dates": _("Dates"),
-                   "Contractor": _("Contractor"), "Distance": _("Distance"), "radius": _("Radius"),
-                   "here": _("The chosen place")})
+    labels.update(
+        {
+            "Name": _("Name"),
+            "Layer": _("Layer"),
+            "Status": _("Status"),
+            "Dates": _("Dates"),
+            "Contractor": _("Contractor"),
+            "Distance": _("Distance"),
+            "radius": _("Radius"),
+            "here": _("The chosen place"),
+        }
+    )
     return labels
 
 
@@ -169,16 +188,34 @@ def _layer_name(catalogue: Catalogue, layer_id: str, lang: str) -> str:
 
 # --- the page /near ------------------------------------------------------------------------------
 
+
 def _form(args: Args, words: Words) -> dict[str, Any]:
     """The page's context before any search: the form's values as given, nothing found yet."""
-    return {"q": (first(args, "q") or "").strip(), "radii": RADII_M, "statuses": STATUSES,
-            "status_names": words.statuses, "default_statuses": DEFAULT_STATUSES,
-            "chosen_layers": every(args, "layer"), "chosen_statuses": every(args, "status") or list(DEFAULT_STATUSES),
-            "radius": first(args, "radius") or "500", "date_from": first(args, "from") or "",
-            "date_to": first(args, "to") or "", "lat": first(args, "lat") or "", "lon": first(args, "lon") or "",
-            "candidates": None, "result": None, "error": None, "place": None, "rows": [], "larger": None,
-            "feed_url": None, "api_url": None, "larger_url": None, "total": 0,
-            "pick_args": {k: every(args, k) for k in args if k in PICK_KEYS}}
+    return {
+        "q": (first(args, "q") or "").strip(),
+        "radii": RADII_M,
+        "statuses": STATUSES,
+        "status_names": words.statuses,
+        "default_statuses": DEFAULT_STATUSES,
+        "chosen_layers": every(args, "layer"),
+        "chosen_statuses": every(args, "status") or list(DEFAULT_STATUSES),
+        "radius": first(args, "radius") or "500",
+        "date_from": first(args, "from") or "",
+        "date_to": first(args, "to") or "",
+        "lat": first(args, "lat") or "",
+        "lon": first(args, "lon") or "",
+        "candidates": None,
+        "result": None,
+        "error": None,
+        "place": None,
+        "rows": [],
+        "larger": None,
+        "feed_url": None,
+        "api_url": None,
+        "larger_url": None,
+        "total": 0,
+        "pick_args": {k: every(args, k) for k in args if k in PICK_KEYS},
+    }
 
 
 def _search_text(ctx: dict[str, Any], index: NearIndex, streets: StreetCache, args: Args) -> None:
@@ -195,8 +232,9 @@ def _search_text(ctx: dict[str, Any], index: NearIndex, streets: StreetCache, ar
         ctx["lat"], ctx["lon"] = str(cands[0].lat), str(cands[0].lon)
 
 
-def _answer(ctx: dict[str, Any], index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args,
-            lang: str, url: Url) -> NearResult:
+def _answer(
+    ctx: dict[str, Any], index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args, lang: str, url: Url
+) -> NearResult:
     """Query the chosen place and fill the page's result: rows, links, a larger radius when empty."""
     kwargs, cand = resolve(index, streets, args)
     if cand is None and ctx["q"] and not first(args, "lat"):
@@ -204,20 +242,42 @@ def _answer(ctx: dict[str, Any], index: NearIndex, streets: StreetCache, catalog
     kwargs["lat"], kwargs["lon"] = kwargs["lat"] or ctx["lat"], kwargs["lon"] or ctx["lon"]
     result = index.query(parse_query(catalogue, **kwargs))
     larger = larger_radius(result.query.radius_m) if len(result) == 0 else None
-    ctx.update({
-        "lat": f"{result.query.lat:.6f}", "lon": f"{result.query.lon:.6f}", "place": cand, "result": result,
-        "total": len(result), "larger": larger,
-        "rows": [{"w": w, "name": work_name(w, lang), "uid": f"{w['layer']}:{w['id']}",
-                  "layer": catalogue.layers.get(w["layer"])} for w in result.records(PAGE_LIMIT)],
-        "feed_url": url("atom", **query_args(result, cand)),
-        "api_url": url("api", **query_args(result, None)),
-        "larger_url": url("page", **query_args(result, cand, radius=larger)) if larger else None,
-    })
+    ctx.update(
+        {
+            "lat": f"{result.query.lat:.6f}",
+            "lon": f"{result.query.lon:.6f}",
+            "place": cand,
+            "result": result,
+            "total": len(result),
+            "larger": larger,
+            "rows": [
+                {
+                    "w": w,
+                    "name": work_name(w, lang),
+                    "uid": f"{w['layer']}:{w['id']}",
+                    "layer": catalogue.layers.get(w["layer"]),
+                }
+                for w in result.records(PAGE_LIMIT)
+            ],
+            "feed_url": url("atom", **query_args(result, cand)),
+            "api_url": url("api", **query_args(result, None)),
+            "larger_url": url("page", **query_args(result, cand, radius=larger)) if larger else None,
+        }
+    )
     return result
 
 
-def page(index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args, lang: str, *,
-         words: Words, url: Url, map_options: MapOptions) -> tuple[dict[str, Any], int]:
+def page(
+    index: NearIndex,
+    streets: StreetCache,
+    catalogue: Catalogue,
+    args: Args,
+    lang: str,
+    *,
+    words: Words,
+    url: Url,
+    map_options: MapOptions,
+) -> tuple[dict[str, Any], int]:
     """The context of templates/near/page.html and the HTTP status (400 for bad input).
 
     A place comes as lat/lon, as a picked street (``pick=``) or as a typed name (``q=``)
@@ -232,13 +292,15 @@ def page(index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Arg
     except NearInputError as exc:
         ctx["error"] = error_message(exc, words)
         status = 400
-    m = near_map(result, catalogue, map_options, labels=map_labels(words), focus=first(args, "focus"),
-                 max_works=PAGE_LIMIT)
+    m = near_map(
+        result, catalogue, map_options, labels=map_labels(words), focus=first(args, "focus"), max_works=PAGE_LIMIT
+    )
     ctx["map"] = map_parts(m)
     return ctx, status
 
 
 # --- the API /api/near ---------------------------------------------------------------------------
+
 
 def _feature(w: Mapping[str, Any], catalogue: Catalogue, lang: str) -> dict[str, Any]:
     """One work as a GeoJSON feature (lon/lat), ``distance_m`` rounded to 0.1 m."""
@@ -246,12 +308,17 @@ def _feature(w: Mapping[str, Any], catalogue: Catalogue, lang: str) -> dict[str,
     props["year"] = None if props.get("year") is None else int(props["year"])
     props["distance_m"] = round(float(w["distance_m"]), 1)
     props["layer_name"] = _layer_name(catalogue, w["layer"], lang)
-    return {"type": "Feature", "id": f"{w['layer']}:{w['id']}", "properties": props,
-            "geometry": None if w["geometry"] is None else w["geometry"].__geo_interface__}
+    return {
+        "type": "Feature",
+        "id": f"{w['layer']}:{w['id']}",
+        "properties": props,
+        "geometry": None if w["geometry"] is None else w["geometry"].__geo_interface__,
+    }
 
 
-def api(index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args,
-        lang: str) -> tuple[dict[str, Any], int]:
+def api(
+    index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args, lang: str
+) -> tuple[dict[str, Any], int]:
     """The GeoJSON FeatureCollection of the works near the place, nearest first, and the HTTP status;
     ``{"error", "code"}`` with 400 for bad input."""
     try:
@@ -259,15 +326,26 @@ def api(index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args
     except NearInputError as exc:
         return {"error": str(exc), "code": exc.code}, 400
     q = result.query
-    return {"type": "FeatureCollection",
-            "query": {"lat": q.lat, "lon": q.lon, "radius_m": q.radius_m, "layers": list(q.layers),
-                      "statuses": list(q.statuses), "from": q.date_from, "to": q.date_to,
-                      "street": cand.key if cand else None},
-            "numberMatched": len(result), "distance": DISTANCE_NOTE,
-            "features": [_feature(w, catalogue, lang) for w in result.records()]}, 200
+    return {
+        "type": "FeatureCollection",
+        "query": {
+            "lat": q.lat,
+            "lon": q.lon,
+            "radius_m": q.radius_m,
+            "layers": list(q.layers),
+            "statuses": list(q.statuses),
+            "from": q.date_from,
+            "to": q.date_to,
+            "street": cand.key if cand else None,
+        },
+        "numberMatched": len(result),
+        "distance": DISTANCE_NOTE,
+        "features": [_feature(w, catalogue, lang) for w in result.records()],
+    }, 200
 
 
 # --- the feed /near.atom -------------------------------------------------------------------------
+
 
 def _describe(catalogue: Catalogue, lang: str, words: Words) -> Callable[[Mapping[str, Any]], tuple[str, str, str]]:
     """A feed entry's (title, summary, category) for a work, in ``lang``."""
@@ -277,9 +355,15 @@ def _describe(catalogue: Catalogue, lang: str, words: Words) -> Callable[[Mappin
         lname = _layer_name(catalogue, w["layer"], lang)
         status = words.statuses.get(w["status"], w["status"])
         title = f"{lname}: {work_name(w, lang)} — {status}"
-        summary = _("%(layer)s, %(status)s, %(start)s – %(end)s, contractor: %(contractor)s, %(distance)s m away",
-                    layer=lname, status=status, start=w["start_date"] or "?", end=w["end_date"] or "?",
-                    contractor=w["contractor"] or "?", distance=f"{w['distance_m']:.0f}")
+        summary = _(
+            "%(layer)s, %(status)s, %(start)s – %(end)s, contractor: %(contractor)s, %(distance)s m away",
+            layer=lname,
+            status=status,
+            start=w["start_date"] or "?",
+            end=w["end_date"] or "?",
+            contractor=w["contractor"] or "?",
+            distance=f"{w['distance_m']:.0f}",
+        )
         return title, summary, str(w["layer"])
 
     return describe
@@ -293,8 +377,19 @@ def _feed_id(result: NearResult, cand: Candidate | None) -> str:
     return f"urn:geoworks:near:{area};{filters}"
 
 
-def atom(index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Args, lang: str, *, words: Words,
-         url: Url, self_url: str, now: dt.datetime, batches: pd.DataFrame) -> tuple[bytes | str, int, str]:
+def atom(
+    index: NearIndex,
+    streets: StreetCache,
+    catalogue: Catalogue,
+    args: Args,
+    lang: str,
+    *,
+    words: Words,
+    url: Url,
+    self_url: str,
+    now: dt.datetime,
+    batches: pd.DataFrame,
+) -> tuple[bytes | str, int, str]:
     """The Atom feed of the works near the place: (body, HTTP status, mimetype); a plain-text
     error with 400 for bad input. ``now`` (UTC) is the app's clock; ``batches`` the store's
     batches table (when each work was imported)."""
@@ -308,11 +403,16 @@ def atom(index: NearIndex, streets: StreetCache, catalogue: Catalogue, args: Arg
     def link(w: Mapping[str, Any]) -> str:
         return url("page", external=True, **query_args(result, cand, focus=f"{w['layer']}:{w['id']}"))
 
-    entries = near_entries(result.records(), describe=_describe(catalogue, lang, words), link=link, now=now,
-                           imported=batch_times(batches))
+    entries = near_entries(
+        result.records(), describe=_describe(catalogue, lang, words), link=link, now=now, imported=batch_times(batches)
+    )
     where = (cand.name_ru if lang != "kk" and cand.name_ru else cand.name) if cand else f"{q.lat:.5f}, {q.lon:.5f}"
-    body = atom_feed(feed_id=_feed_id(result, cand),
-                     title=_("Works within %(radius)s m of %(place)s", radius=int(q.radius_m), place=where),
-                     self_url=self_url, alternate_url=url("page", external=True, **query_args(result, cand)),
-                     entries=entries, lang=lang)
+    body = atom_feed(
+        feed_id=_feed_id(result, cand),
+        title=_("Works within %(radius)s m of %(place)s", radius=int(q.radius_m), place=where),
+        self_url=self_url,
+        alternate_url=url("page", external=True, **query_args(result, cand)),
+        entries=entries,
+        lang=lang,
+    )
     return body, 200, "application/atom+xml"

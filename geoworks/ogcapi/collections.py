@@ -7,6 +7,7 @@ arithmetic and joining strings. Indexes are built lazily and cached per data
 version by :class:`IndexCache` (thread-safe): a commit to the store makes the
 next request rebuild them.
 """
+
 from __future__ import annotations
 
 import json
@@ -149,8 +150,17 @@ def build_index(collection_id: str, gdf: gpd.GeoDataFrame) -> CollectionIndex:
     features = []
     for fid, gj, row in zip(ids, geom_json, rows):
         p = {k: _plain(v) for k, v in zip(names, row)}
-        features.append(('{"type":"Feature","id":' + json.dumps(str(fid)) + ',"geometry":' + (gj or "null")
-                         + ',"properties":' + json.dumps(p, ensure_ascii=False) + "}").encode("utf-8"))
+        features.append(
+            (
+                '{"type":"Feature","id":'
+                + json.dumps(str(fid))
+                + ',"geometry":'
+                + (gj or "null")
+                + ',"properties":'
+                + json.dumps(p, ensure_ascii=False)
+                + "}"
+            ).encode("utf-8")
+        )
     bounds = shapely.bounds(np.asarray(geoms, dtype=object)) if len(gdf) else np.zeros((0, 4))
     bounds = np.nan_to_num(bounds, nan=np.inf)
     columns = {}
@@ -167,9 +177,18 @@ def build_index(collection_id: str, gdf: gpd.GeoDataFrame) -> CollectionIndex:
     ends = [v for v in end if v]
     interval = [min(starts) if starts else None, max(ends) if ends else None]
     return CollectionIndex(
-        id=collection_id, gdf=gdf, ids=ids, positions={str(v): i for i, v in enumerate(ids)}, bounds=bounds,
-        start=start, end=end, columns=columns, features_json=features, is_works=is_works,
-        extent_bbox=extent, extent_interval=interval,
+        id=collection_id,
+        gdf=gdf,
+        ids=ids,
+        positions={str(v): i for i, v in enumerate(ids)},
+        bounds=bounds,
+        start=start,
+        end=end,
+        columns=columns,
+        features_json=features,
+        is_works=is_works,
+        extent_bbox=extent,
+        extent_interval=interval,
     )
 
 
@@ -185,7 +204,9 @@ class IndexCache:
     def get(self, store: Store, catalogue: Catalogue, collection_id: str) -> CollectionIndex:
         """The index of ``collection_id``; NotFound for an unknown collection."""
         if collection_id not in catalogue.layers and collection_id != DISTRICTS:
-            raise NotFound("collectionId", f"no collection '{collection_id}'; known: {', '.join(collection_ids(catalogue))}")
+            raise NotFound(
+                "collectionId", f"no collection '{collection_id}'; known: {', '.join(collection_ids(catalogue))}"
+            )
         version = store.version()
         with self._lock:
             if version != self._version:

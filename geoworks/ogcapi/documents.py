@@ -5,6 +5,7 @@ Pure functions: they take the base URL of the API (e.g. ``http://host/ogc``)
 and the language for titles, and return dicts (or, for items, JSON text
 built from pre-serialised features).
 """
+
 from __future__ import annotations
 
 import json
@@ -78,14 +79,18 @@ def collection(base: str, catalogue: Catalogue, index: CollectionIndex, lang: st
         description = "District polygons of the city (lon/lat)."
     else:
         layer = catalogue.layers[cid]
-        description = (f"Works on layer '{cid}' ({layer.geometry} geometries, unit {layer.unit}); "
-                       "length_m and area_m2 are geodesic (WGS84).")
+        description = (
+            f"Works on layer '{cid}' ({layer.geometry} geometries, unit {layer.unit}); "
+            "length_m and area_m2 are geodesic (WGS84)."
+        )
     extent: dict = {}
     if index.extent_bbox is not None:
         extent["spatial"] = {"bbox": [index.extent_bbox], "crs": CRS84}
     if index.is_works:
-        extent["temporal"] = {"interval": [index.extent_interval],
-                              "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+        extent["temporal"] = {
+            "interval": [index.extent_interval],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
     return {
         "id": cid,
         "title": collection_title(catalogue, cid, lang),
@@ -127,11 +132,12 @@ def query_string(q: Query, offset: int | None = None, fmt: str = "json", extra: 
     return urlencode(args)
 
 
-def items_page(base: str, index: CollectionIndex, q: Query, positions: np.ndarray,
-               now: datetime | None = None) -> tuple[bytes, int, int]:
+def items_page(
+    base: str, index: CollectionIndex, q: Query, positions: np.ndarray, now: datetime | None = None
+) -> tuple[bytes, int, int]:
     """The items page as GeoJSON (UTF-8 bytes), plus numberMatched and numberReturned; ``timeStamp`` is ``now``."""
     matched = len(positions)
-    page = positions[q.offset:q.offset + q.limit]
+    page = positions[q.offset : q.offset + q.limit]
     href = f"{base}/collections/{index.id}/items"
     links = [
         _link(f"{href}?{query_string(q)}", "self", GEOJSON, "this page"),
@@ -144,8 +150,17 @@ def items_page(base: str, index: CollectionIndex, q: Query, positions: np.ndarra
         links.append(_link(f"{href}?{query_string(q, max(0, q.offset - q.limit))}", "prev", GEOJSON, "previous page"))
     stamp = (now or clock.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
     feats = index.features_json
-    tail = ('],"numberMatched":' + str(matched) + ',"numberReturned":' + str(len(page)) + ',"timeStamp":"' + stamp
-            + '","links":' + json.dumps(links) + "}").encode("utf-8")
+    tail = (
+        '],"numberMatched":'
+        + str(matched)
+        + ',"numberReturned":'
+        + str(len(page))
+        + ',"timeStamp":"'
+        + stamp
+        + '","links":'
+        + json.dumps(links)
+        + "}"
+    ).encode("utf-8")
     parts = [b'{"type":"FeatureCollection","features":[', b",".join([feats[i] for i in page.tolist()]), tail]
     return b"".join(parts), matched, len(page)
 
@@ -154,10 +169,25 @@ def feature_document(base: str, index: CollectionIndex, feature_id: str) -> byte
     """One feature as GeoJSON (UTF-8 bytes), with self / collection links."""
     text = index.feature(feature_id)
     href = f"{base}/collections/{index.id}/items/{quote(str(feature_id), safe='')}"
-    links = [_link(f"{href}?f=json", "self", GEOJSON), _link(f"{href}?f=html", "alternate", HTML),
-             _link(f"{base}/collections/{index.id}", "collection", JSON)]
+    links = [
+        _link(f"{href}?f=json", "self", GEOJSON),
+        _link(f"{href}?f=html", "alternate", HTML),
+        _link(f"{base}/collections/{index.id}", "collection", JSON),
+    ]
     return text[:-1] + (',"links":' + json.dumps(links) + "}").encode("utf-8")
 
 
-__all__ = ["landing", "conformance", "collection", "collections", "items_page", "feature_document",
-           "collection_ids", "CONFORMANCE", "GEOJSON", "JSON", "HTML", "OPENAPI"]
+__all__ = [
+    "landing",
+    "conformance",
+    "collection",
+    "collections",
+    "items_page",
+    "feature_document",
+    "collection_ids",
+    "CONFORMANCE",
+    "GEOJSON",
+    "JSON",
+    "HTML",
+    "OPENAPI",
+]

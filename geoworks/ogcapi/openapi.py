@@ -1,4 +1,5 @@
 """The OpenAPI 3.0 document of the geoworks open API (/ogc and /api/totals, /api/features)."""
+
 from __future__ import annotations
 
 from geoworks.catalogue import STATUSES, Catalogue
@@ -6,8 +7,15 @@ from geoworks.ogcapi.collections import collection_ids
 from geoworks.ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
 
 
-def _param(name: str, schema: dict, description: str, where: str = "query", required: bool = False,
-           style: str | None = None, explode: bool | None = None) -> dict:
+def _param(
+    name: str,
+    schema: dict,
+    description: str,
+    where: str = "query",
+    required: bool = False,
+    style: str | None = None,
+    explode: bool | None = None,
+) -> dict:
     p = {"name": name, "in": where, "required": required, "schema": schema, "description": description}
     if style:
         p["style"] = style
@@ -32,20 +40,39 @@ def _parameters(catalogue: Catalogue) -> dict:
     return {
         "f": _param("f", {"type": "string", "enum": ["json", "html"]}, "Response format (default: by Accept header)."),
         "collectionId": _param("collectionId", {"type": "string", "enum": cids}, "Collection id.", "path", True),
-        "featureId": _param("featureId", {"type": "string"}, "Feature id (works: the work's id; districts: the slug).",
-                            "path", True),
-        "limit": _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-                        f"Features per page (1..{MAX_LIMIT}, default {DEFAULT_LIMIT}).", style="form", explode=False),
-        "offset": _param("offset", {"type": "integer", "minimum": 0, "default": 0},
-                         "Features to skip (the next link carries it)."),
-        "bbox": _param("bbox", {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
-                       "minlon,minlat,maxlon,maxlat in CRS84 (lon/lat); features intersecting it.",
-                       style="form", explode=False),
-        "datetime": _param("datetime", {"type": "string"},
-                           "RFC 3339 date, date-time or interval (start/end, '..' open) matched against the "
-                           "works' start_date..end_date.", style="form", explode=False),
-        "district": _param("district", {"type": "string", "enum": list(catalogue.districts)},
-                           "District slug (names in kk/ru/en are accepted too)."),
+        "featureId": _param(
+            "featureId", {"type": "string"}, "Feature id (works: the work's id; districts: the slug).", "path", True
+        ),
+        "limit": _param(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            f"Features per page (1..{MAX_LIMIT}, default {DEFAULT_LIMIT}).",
+            style="form",
+            explode=False,
+        ),
+        "offset": _param(
+            "offset", {"type": "integer", "minimum": 0, "default": 0}, "Features to skip (the next link carries it)."
+        ),
+        "bbox": _param(
+            "bbox",
+            {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+            "minlon,minlat,maxlon,maxlat in CRS84 (lon/lat); features intersecting it.",
+            style="form",
+            explode=False,
+        ),
+        "datetime": _param(
+            "datetime",
+            {"type": "string"},
+            "RFC 3339 date, date-time or interval (start/end, '..' open) matched against the "
+            "works' start_date..end_date.",
+            style="form",
+            explode=False,
+        ),
+        "district": _param(
+            "district",
+            {"type": "string", "enum": list(catalogue.districts)},
+            "District slug (names in kk/ru/en are accepted too).",
+        ),
         "status": _param("status", {"type": "string", "enum": list(STATUSES)}, "Status of the work."),
         "year": _param("year", {"type": "integer"}, "Year of the work."),
         "layer": _param("layer", {"type": "string", "enum": list(catalogue.layers)}, "Layer id."),
@@ -55,43 +82,110 @@ def _parameters(catalogue: Catalogue) -> dict:
 
 def _schemas() -> dict:
     """The reusable schemas (components/schemas)."""
-    link = {"type": "object", "required": ["href"], "properties": {
-        "href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"}}}
+    link = {
+        "type": "object",
+        "required": ["href"],
+        "properties": {
+            "href": {"type": "string"},
+            "rel": {"type": "string"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+        },
+    }
     return {
-        "exception": {"type": "object", "required": ["code"], "properties": {
-            "code": {"type": "string"}, "description": {"type": "string"}, "parameter": {"type": "string"}}},
+        "exception": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {
+                "code": {"type": "string"},
+                "description": {"type": "string"},
+                "parameter": {"type": "string"},
+            },
+        },
         "link": link,
-        "landingPage": {"type": "object", "required": ["links"], "properties": {
-            "title": {"type": "string"}, "description": {"type": "string"},
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}}}},
-        "confClasses": {"type": "object", "required": ["conformsTo"], "properties": {
-            "conformsTo": {"type": "array", "items": {"type": "string"}}}},
-        "collection": {"type": "object", "required": ["id", "links"], "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
-            "itemType": {"type": "string"}, "crs": {"type": "array", "items": {"type": "string"}},
-            "extent": {"type": "object"},
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}}}},
-        "collections": {"type": "object", "required": ["links", "collections"], "properties": {
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-            "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}}}},
-        "featureGeoJSON": {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
-            "type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "string"},
-            "geometry": {"type": "object", "nullable": True}, "properties": {"type": "object", "nullable": True},
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}}}},
-        "featureCollectionGeoJSON": {"type": "object", "required": ["type", "features"], "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-            "timeStamp": {"type": "string", "format": "date-time"},
-            "numberMatched": {"type": "integer", "minimum": 0},
-            "numberReturned": {"type": "integer", "minimum": 0}}},
-        "totals": {"type": "object", "properties": {
-            "filters": {"type": "object"}, "language": {"type": "string"},
-            "rows": {"type": "array", "items": {"type": "object", "properties": {
-                "layer": {"type": "string"}, "layer_name": {"type": "string"}, "district": {"type": "string"},
-                "district_name": {"type": "string"}, "unit": {"type": "string"},
-                "km": {"type": "number"}, "network_km": {"type": "number"}, "features": {"type": "integer"},
-                "count": {"type": "integer"}, "area_m2": {"type": "number", "nullable": True}}}}}},
+        "landingPage": {
+            "type": "object",
+            "required": ["links"],
+            "properties": {
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+            },
+        },
+        "confClasses": {
+            "type": "object",
+            "required": ["conformsTo"],
+            "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+        },
+        "collection": {
+            "type": "object",
+            "required": ["id", "links"],
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "itemType": {"type": "string"},
+                "crs": {"type": "array", "items": {"type": "string"}},
+                "extent": {"type": "object"},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+            },
+        },
+        "collections": {
+            "type": "object",
+            "required": ["links", "collections"],
+            "properties": {
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+                "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}},
+            },
+        },
+        "featureGeoJSON": {
+            "type": "object",
+            "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"type": "string"},
+                "geometry": {"type": "object", "nullable": True},
+                "properties": {"type": "object", "nullable": True},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+            },
+        },
+        "featureCollectionGeoJSON": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+                "timeStamp": {"type": "string", "format": "date-time"},
+                "numberMatched": {"type": "integer", "minimum": 0},
+                "numberReturned": {"type": "integer", "minimum": 0},
+            },
+        },
+        "totals": {
+            "type": "object",
+            "properties": {
+                "filters": {"type": "object"},
+                "language": {"type": "string"},
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "layer": {"type": "string"},
+                            "layer_name": {"type": "string"},
+                            "district": {"type": "string"},
+                            "district_name": {"type": "string"},
+                            "unit": {"type": "string"},
+                            "km": {"type": "number"},
+                            "network_km": {"type": "number"},
+                            "features": {"type": "integer"},
+                            "count": {"type": "integer"},
+                            "area_m2": {"type": "number", "nullable": True},
+                        },
+                    },
+                },
+            },
+        },
     }
 
 
@@ -102,37 +196,113 @@ def _ogc_paths(ref: dict, filters: list) -> dict:
     """The OGC API – Features paths, relative to the OGC base."""
     html = HTML
     return {
-        "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "tags": ["Capabilities"],
-                      "parameters": [ref["f"]],
-                      "responses": {"200": {"description": "Links to the API's resources.", "content": {
-                          "application/json": {"schema": {"$ref": "#/components/schemas/landingPage"}}, **html}}}}},
-        "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformanceDeclaration",
-                                 "tags": ["Capabilities"], "parameters": [ref["f"]],
-                                 "responses": {"200": {"description": "The conformance classes implemented.", "content": {
-                                     "application/json": {"schema": {"$ref": "#/components/schemas/confClasses"}}, **html}}}}},
-        "/collections": {"get": {"summary": "The collections: every layer and the districts",
-                                 "operationId": "getCollections", "tags": ["Capabilities"],
-                                 "parameters": [ref["f"], ref["lang"]],
-                                 "responses": {"200": {"description": "The collections.", "content": {
-                                     "application/json": {"schema": {"$ref": "#/components/schemas/collections"}}, **html}}}}},
-        "/collections/{collectionId}": {"get": {
-            "summary": "One collection", "operationId": "describeCollection", "tags": ["Capabilities"],
-            "parameters": [ref["collectionId"], ref["f"], ref["lang"]],
-            "responses": {"200": {"description": "The collection.", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/collection"}}, **html}},
-                "404": ERRORS["404"]}}},
-        "/collections/{collectionId}/items": {"get": {
-            "summary": "Features of a collection", "operationId": "getFeatures", "tags": ["Data"],
-            "parameters": [ref["collectionId"], ref["limit"], ref["offset"], *filters, ref["f"]],
-            "responses": {"200": {"description": "A page of features; the next link leads to the following page.",
-                                  "content": {"application/geo+json": {"schema": {
-                                      "$ref": "#/components/schemas/featureCollectionGeoJSON"}}, **html}},
-                          **ERRORS}}},
-        "/collections/{collectionId}/items/{featureId}": {"get": {
-            "summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
-            "parameters": [ref["collectionId"], ref["featureId"], ref["f"]],
-            "responses": {"200": {"description": "The feature.", "content": {"application/geo+json": {"schema": {
-                "$ref": "#/components/schemas/featureGeoJSON"}}, **html}}, **ERRORS}}},
+        "/": {
+            "get": {
+                "summary": "Landing page",
+                "operationId": "getLandingPage",
+                "tags": ["Capabilities"],
+                "parameters": [ref["f"]],
+                "responses": {
+                    "200": {
+                        "description": "Links to the API's resources.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/landingPage"}},
+                            **html,
+                        },
+                    }
+                },
+            }
+        },
+        "/conformance": {
+            "get": {
+                "summary": "Conformance classes",
+                "operationId": "getConformanceDeclaration",
+                "tags": ["Capabilities"],
+                "parameters": [ref["f"]],
+                "responses": {
+                    "200": {
+                        "description": "The conformance classes implemented.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/confClasses"}},
+                            **html,
+                        },
+                    }
+                },
+            }
+        },
+        "/collections": {
+            "get": {
+                "summary": "The collections: every layer and the districts",
+                "operationId": "getCollections",
+                "tags": ["Capabilities"],
+                "parameters": [ref["f"], ref["lang"]],
+                "responses": {
+                    "200": {
+                        "description": "The collections.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/collections"}},
+                            **html,
+                        },
+                    }
+                },
+            }
+        },
+        "/collections/{collectionId}": {
+            "get": {
+                "summary": "One collection",
+                "operationId": "describeCollection",
+                "tags": ["Capabilities"],
+                "parameters": [ref["collectionId"], ref["f"], ref["lang"]],
+                "responses": {
+                    "200": {
+                        "description": "The collection.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/collection"}},
+                            **html,
+                        },
+                    },
+                    "404": ERRORS["404"],
+                },
+            }
+        },
+        "/collections/{collectionId}/items": {
+            "get": {
+                "summary": "Features of a collection",
+                "operationId": "getFeatures",
+                "tags": ["Data"],
+                "parameters": [ref["collectionId"], ref["limit"], ref["offset"], *filters, ref["f"]],
+                "responses": {
+                    "200": {
+                        "description": "A page of features; the next link leads to the following page.",
+                        "content": {
+                            "application/geo+json": {
+                                "schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}
+                            },
+                            **html,
+                        },
+                    },
+                    **ERRORS,
+                },
+            }
+        },
+        "/collections/{collectionId}/items/{featureId}": {
+            "get": {
+                "summary": "One feature",
+                "operationId": "getFeature",
+                "tags": ["Data"],
+                "parameters": [ref["collectionId"], ref["featureId"], ref["f"]],
+                "responses": {
+                    "200": {
+                        "description": "The feature.",
+                        "content": {
+                            "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureGeoJSON"}},
+                            **html,
+                        },
+                    },
+                    **ERRORS,
+                },
+            }
+        },
     }
 
 
@@ -140,29 +310,63 @@ def _api_paths(ref: dict, filters: list, api_root: str) -> dict:
     """The totals and export paths, served under ``api_root``."""
     paths = {}
     fmt = lambda values, d: _param("f", {"type": "string", "enum": values, "default": d}, "File format.")  # noqa: E731
-    files = {m: {"schema": {"type": "string", "format": "binary"}} for m in (
-        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
-    paths["/totals"] = {"servers": [{"url": api_root}], "get": {
-        "summary": "Kilometres, network kilometres (overlaps once), counts and areas per district and city",
-        "operationId": "getTotals", "tags": ["Totals"],
-        "parameters": [ref["layer"], ref["district"], ref["year"], ref["status"], ref["lang"],
-                       fmt(["json", "csv", "xlsx"], "json")],
-        "responses": {"200": {"description": "Totals; CSV and XLSX come as attachments named by what and when.",
-                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/totals"}},
-                                          **files}}, "400": ERRORS["400"]}}}
-    paths["/features/{collectionId}"] = {"servers": [{"url": api_root}], "get": {
-        "summary": "Export a layer or a filtered selection as a file", "operationId": "exportFeatures",
-        "tags": ["Exports"],
-        "parameters": [ref["collectionId"], *filters, fmt(["geojson", "gpkg", "csv", "xlsx"], "geojson")],
-        "responses": {"200": {"description": "The file (CSV carries the geometry as WKT, lon/lat).", "content": {
-            "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}},
-            "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}}, **files}},
-            **ERRORS}}}
+    files = {
+        m: {"schema": {"type": "string", "format": "binary"}}
+        for m in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    }
+    paths["/totals"] = {
+        "servers": [{"url": api_root}],
+        "get": {
+            "summary": "Kilometres, network kilometres (overlaps once), counts and areas per district and city",
+            "operationId": "getTotals",
+            "tags": ["Totals"],
+            "parameters": [
+                ref["layer"],
+                ref["district"],
+                ref["year"],
+                ref["status"],
+                ref["lang"],
+                fmt(["json", "csv", "xlsx"], "json"),
+            ],
+            "responses": {
+                "200": {
+                    "description": "Totals; CSV and XLSX come as attachments named by what and when.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/totals"}}, **files},
+                },
+                "400": ERRORS["400"],
+            },
+        },
+    }
+    paths["/features/{collectionId}"] = {
+        "servers": [{"url": api_root}],
+        "get": {
+            "summary": "Export a layer or a filtered selection as a file",
+            "operationId": "exportFeatures",
+            "tags": ["Exports"],
+            "parameters": [ref["collectionId"], *filters, fmt(["geojson", "gpkg", "csv", "xlsx"], "geojson")],
+            "responses": {
+                "200": {
+                    "description": "The file (CSV carries the geometry as WKT, lon/lat).",
+                    "content": {
+                        "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}},
+                        "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}},
+                        **files,
+                    },
+                },
+                **ERRORS,
+            },
+        },
+    }
     return paths
 
 
-def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geoworks open API",
-                     version: str = "1.0.0", api_root: str | None = None) -> dict:
+def openapi_document(
+    server_url: str,
+    catalogue: Catalogue,
+    title: str = "geoworks open API",
+    version: str = "1.0.0",
+    api_root: str | None = None,
+) -> dict:
     """OpenAPI 3.0.3 description of every route; ``server_url`` is the OGC base (e.g. http://host/ogc),
     ``api_root`` the base of the totals and export routes (e.g. http://host/api)."""
     p = _parameters(catalogue)
@@ -174,12 +378,15 @@ def openapi_document(server_url: str, catalogue: Catalogue, title: str = "geowor
     schemas = _schemas()
     return {
         "openapi": "3.0.3",
-        "info": {"title": title, "version": version,
-                 "description": "Infrastructure works per layer and district as OGC API – Features (Part 1: "
-                                "Core, GeoJSON, HTML, OpenAPI 3.0). Coordinates are lon/lat (CRS84, EPSG:4326); "
-                                "lengths and areas are geodesic (WGS84). Totals and exports: /api/totals, "
-                                "/api/features/{layer}.",
-                 "license": {"name": "see the data set's source"}},
+        "info": {
+            "title": title,
+            "version": version,
+            "description": "Infrastructure works per layer and district as OGC API – Features (Part 1: "
+            "Core, GeoJSON, HTML, OpenAPI 3.0). Coordinates are lon/lat (CRS84, EPSG:4326); "
+            "lengths and areas are geodesic (WGS84). Totals and exports: /api/totals, "
+            "/api/features/{layer}.",
+            "license": {"name": "see the data set's source"},
+        },
         "servers": [{"url": server_url}],
         "tags": [{"name": "Capabilities"}, {"name": "Data"}, {"name": "Totals"}, {"name": "Exports"}],
         "paths": paths,

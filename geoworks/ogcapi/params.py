@@ -4,16 +4,16 @@ The values themselves are parsed by :mod:`geoworks.params` (one parser for every
 and API); this module adds the OGC parts (datetime intervals, limit, offset, crs).
 Coordinates are lon/lat (OGC CRS84 = EPSG:4326 in lon/lat order).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Mapping
+from datetime import UTC, date, datetime
 
 from geoworks.catalogue import Catalogue
-from geoworks.params import (CRS84, BBox, ParamError, parse_bbox, parse_district, parse_int, parse_status,
-                             parse_year)
+from geoworks.params import CRS84, BBox, ParamError, parse_bbox, parse_district, parse_int, parse_status, parse_year
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -52,7 +52,7 @@ class Query:
 
     def filters(self) -> dict:
         """The non-empty filters, as plain values (for file names and links)."""
-        out = {}
+        out: dict[str, str | int] = {}
         if self.district:
             out["district"] = self.district
         if self.status:
@@ -73,11 +73,13 @@ def _instant(text: str, parameter: str = "datetime") -> str:
     try:
         stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ParamError(parameter, f"'{text}' is not an RFC 3339 date or date-time (e.g. 2019-06-01 or 2019-06-01T00:00:00Z)") from None
+        raise ParamError(
+            parameter, f"'{text}' is not an RFC 3339 date or date-time (e.g. 2019-06-01 or 2019-06-01T00:00:00Z)"
+        ) from None
     if "T" not in text.upper():
         raise ParamError(parameter, f"'{text}' is not an RFC 3339 date or date-time")
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(timezone.utc)
+        stamp = stamp.astimezone(UTC)
     return stamp.date().isoformat()
 
 

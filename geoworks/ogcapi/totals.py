@@ -3,6 +3,7 @@
 ``km`` is the sum over features, ``network_km`` counts overlapping stretches
 once (both geodesic, WGS84); ``area_m2`` is given for polygon layers only.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,8 +13,19 @@ from geoworks.measure import OUTSIDE
 from geoworks.totals import CITY, Filters
 
 OUTSIDE_NAMES = {"kk": "Аудандардан тыс", "ru": "Вне районов", "en": "Outside the districts"}
-RECORD_COLUMNS = ["layer", "layer_name", "district", "district_name", "unit", "geometry", "km", "network_km",
-                  "features", "count", "area_m2"]
+RECORD_COLUMNS = [
+    "layer",
+    "layer_name",
+    "district",
+    "district_name",
+    "unit",
+    "geometry",
+    "km",
+    "network_km",
+    "features",
+    "count",
+    "area_m2",
+]
 
 
 def district_name(catalogue: Catalogue, slug: str, lang: str) -> str:
@@ -32,14 +44,21 @@ def totals_records(table: pd.DataFrame, catalogue: Catalogue, lang: str) -> list
     for r in table.itertuples(index=False):
         layer = catalogue.layers[r.layer]
         polygon = layer.geometry == "polygon"
-        out.append({
-            "layer": r.layer, "layer_name": layer.names.get(lang),
-            "district": r.district, "district_name": district_name(catalogue, r.district, lang),
-            "unit": layer.unit, "geometry": layer.geometry,
-            "km": round(float(r.km), 6), "network_km": round(float(r.network_km), 6),
-            "features": int(r.features), "count": int(r.count),
-            "area_m2": round(float(r.area_m2), 2) if polygon else None,
-        })
+        out.append(
+            {
+                "layer": r.layer,
+                "layer_name": layer.names.get(lang),
+                "district": r.district,
+                "district_name": district_name(catalogue, r.district, lang),
+                "unit": layer.unit,
+                "geometry": layer.geometry,
+                "km": round(float(r.km), 6),
+                "network_km": round(float(r.network_km), 6),
+                "features": int(r.features),
+                "count": int(r.count),
+                "area_m2": round(float(r.area_m2), 2) if polygon else None,
+            }
+        )
     return out
 
 
@@ -49,5 +68,8 @@ def totals_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def filters_dict(f: Filters) -> dict:
-    return {k: v for k, v in (("layer", f.layer), ("district", f.district), ("year", f.year),
-                              ("status", f.status)) if v is not None}
+    return {
+        k: v
+        for k, v in (("layer", f.layer), ("district", f.district), ("year", f.year), ("status", f.status))
+        if v is not None
+    }

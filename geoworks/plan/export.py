@@ -4,6 +4,7 @@ the /api/gaps document and the export files; one set of columns for the web and 
 Geometries are lon/lat (EPSG:4326); lengths are geodesic metres (WGS84) rounded to 0.1 m,
 connection points to 1e-7 degrees. Files are written by :mod:`geoworks.io.exports`.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,20 @@ from geoworks.plan.service import NETWORK_STATUSES, GapsService, compute_form
 if TYPE_CHECKING:
     from geoworks.storage import Store
 
-GAP_COLUMNS = ["id", "name", "district", "distance_m", "line_id", "conn_lon", "conn_lat", "straight_m",
-               "road_m", "access_m", "route_m", "route_status"]
+GAP_COLUMNS = [
+    "id",
+    "name",
+    "district",
+    "distance_m",
+    "line_id",
+    "conn_lon",
+    "conn_lat",
+    "straight_m",
+    "road_m",
+    "access_m",
+    "route_m",
+    "route_status",
+]
 LENGTH_COLUMNS = ("distance_m", "straight_m", "road_m", "access_m", "route_m", "length_m")
 COORDINATE_COLUMNS = ("conn_lon", "conn_lat")
 EXPORTS = ("gaps", "extensions")
@@ -45,8 +58,14 @@ def rounded(df: pd.DataFrame, coordinates: bool = True) -> pd.DataFrame:
     return df
 
 
-def gaps_frame(result: GapsResult, include_all: bool = False, *, columns: list[str] = GAP_COLUMNS,
-               farthest_first: bool = False, coordinates: bool = True) -> gpd.GeoDataFrame:
+def gaps_frame(
+    result: GapsResult,
+    include_all: bool = False,
+    *,
+    columns: list[str] = GAP_COLUMNS,
+    farthest_first: bool = False,
+    coordinates: bool = True,
+) -> gpd.GeoDataFrame:
     """The gaps (or, with ``include_all``, every target plus a ``gap`` column) as a lon/lat GeoDataFrame
     of ``columns``, rounded by :func:`rounded`; ``farthest_first`` sorts by distance, largest first."""
     t = result.table if include_all else result.gaps
@@ -65,21 +84,38 @@ def summary_frame(result: GapsResult) -> pd.DataFrame:
 
 def summary_records(result: GapsResult) -> list[dict]:
     """:func:`summary_frame` as JSON-ready dicts (covered_share None where a district has no targets)."""
-    return [{"district": r["district"], "targets": int(r["targets"]), "gaps": int(r["gaps"]),
-             "covered": int(r["covered"]),
-             "covered_share": None if math.isnan(r["covered_share"]) else float(r["covered_share"])}
-            for r in summary_frame(result).to_dict("records")]
+    return [
+        {
+            "district": r["district"],
+            "targets": int(r["targets"]),
+            "gaps": int(r["gaps"]),
+            "covered": int(r["covered"]),
+            "covered_share": None if math.isnan(r["covered_share"]) else float(r["covered_share"]),
+        }
+        for r in summary_frame(result).to_dict("records")
+    ]
 
 
-def gaps_document(service: GapsService, store: Store, catalogue: Catalogue, form: PlanForm,
-                  include_all: bool = False, routes: bool = True) -> dict:
+def gaps_document(
+    service: GapsService,
+    store: Store,
+    catalogue: Catalogue,
+    form: PlanForm,
+    include_all: bool = False,
+    routes: bool = True,
+) -> dict:
     """The /api/gaps body: a GeoJSON FeatureCollection of the gaps (lon/lat) with ``parameters``,
     ``summary`` and ``numberReturned``; GapsInputError on bad input."""
     result = compute_form(service, store, catalogue, form, routes=routes)
     body = json.loads(to_geojson(gaps_frame(result, include_all)))
-    body["parameters"] = {"network": result.network, "targets": result.targets, "threshold_m": result.threshold_m,
-                          "district": form.district, "network_statuses": list(NETWORK_STATUSES),
-                          "distance": DISTANCE_NOTE}
+    body["parameters"] = {
+        "network": result.network,
+        "targets": result.targets,
+        "threshold_m": result.threshold_m,
+        "district": form.district,
+        "network_statuses": list(NETWORK_STATUSES),
+        "distance": DISTANCE_NOTE,
+    }
     body["summary"] = summary_records(result)
     body["numberReturned"] = len(body["features"])
     return body
@@ -105,8 +141,9 @@ def unknown_export(what: str, fmt: str) -> str:
     return f"unknown export '{what}.{fmt}'; known: {known}"
 
 
-def export_file(service: GapsService, store: Store, catalogue: Catalogue, form: PlanForm, what: str,
-                fmt: str) -> ExportFile:
+def export_file(
+    service: GapsService, store: Store, catalogue: Catalogue, form: PlanForm, what: str, fmt: str
+) -> ExportFile:
     """The gaps or the proposed extensions (lon/lat lines) as GeoJSON or CSV (geometry as WKT);
     GapsInputError on bad input, ValueError for an unknown export (see :func:`is_export`)."""
     if not is_export(what, fmt):
@@ -114,6 +151,9 @@ def export_file(service: GapsService, store: Store, catalogue: Catalogue, form: 
     result = compute_form(service, store, catalogue, form)
     frame = gaps_frame(result) if what == "gaps" else rounded(result.extensions())
     data = to_geojson(frame) if fmt == "geojson" else to_csv(frame)
-    name = export_filename(f"{what}-{result.network}-{result.targets}",
-                           {"threshold": f"{result.threshold_m:g}m", "district": form.district}, fmt)
+    name = export_filename(
+        f"{what}-{result.network}-{result.targets}",
+        {"threshold": f"{result.threshold_m:g}m", "district": form.district},
+        fmt,
+    )
     return ExportFile(data, EXPORT_FORMATS[fmt], name)

@@ -8,6 +8,7 @@ network; for a polygon target that is the distance from the polygon (0 when
 the network crosses it). A target farther than the threshold is a gap.
 Extension estimates for the gaps come from :mod:`geoworks.plan.routing`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,23 @@ MIN_THRESHOLD_M = 0.0  # exclusive
 MAX_THRESHOLD_M = 5000.0
 DEFAULT_MAX_ROUTES = 3000
 CITY = "city"
-RESULT_COLUMNS = ["id", "name", "district", "distance_m", "gap", "line_id", "from_lon", "from_lat",
-                  "conn_lon", "conn_lat", "straight_m", "road_m", "access_m", "route_m", "route_status"]
+RESULT_COLUMNS = [
+    "id",
+    "name",
+    "district",
+    "distance_m",
+    "gap",
+    "line_id",
+    "from_lon",
+    "from_lat",
+    "conn_lon",
+    "conn_lat",
+    "straight_m",
+    "road_m",
+    "access_m",
+    "route_m",
+    "route_status",
+]
 SUMMARY_COLUMNS = ["district", "targets", "gaps", "covered", "covered_share"]
 
 
@@ -50,13 +66,16 @@ def check_threshold(value: object) -> float:
     if t is None:
         raise GapsInputError(f"threshold '{value}' is not a number of metres")
     if t <= MIN_THRESHOLD_M or t > MAX_THRESHOLD_M:
-        raise GapsInputError(f"threshold {value} m is out of range: give more than {MIN_THRESHOLD_M:g} "
-                             f"and at most {MAX_THRESHOLD_M:g} metres")
+        raise GapsInputError(
+            f"threshold {value} m is out of range: give more than {MIN_THRESHOLD_M:g} "
+            f"and at most {MAX_THRESHOLD_M:g} metres"
+        )
     return t
 
 
-def nearest_lines(targets: gpd.GeoSeries | np.ndarray, network: gpd.GeoSeries | np.ndarray,
-                  metric_crs: str | None = None) -> pd.DataFrame:
+def nearest_lines(
+    targets: gpd.GeoSeries | np.ndarray, network: gpd.GeoSeries | np.ndarray, metric_crs: str | None = None
+) -> pd.DataFrame:
     """For each lon/lat target geometry, the nearest network line and the connection point on it.
 
     Returns one row per target (same order): ``line`` (index into ``network``,
@@ -67,8 +86,16 @@ def nearest_lines(targets: gpd.GeoSeries | np.ndarray, network: gpd.GeoSeries | 
     t = np.asarray(getattr(targets, "values", targets), dtype=object)
     net = np.asarray(getattr(network, "values", network), dtype=object)
     n = len(t)
-    out = pd.DataFrame({"line": np.full(n, -1, dtype=int), "distance_m": np.full(n, np.nan),
-                        "from_lon": np.nan, "from_lat": np.nan, "conn_lon": np.nan, "conn_lat": np.nan})
+    out = pd.DataFrame(
+        {
+            "line": np.full(n, -1, dtype=int),
+            "distance_m": np.full(n, np.nan),
+            "from_lon": np.nan,
+            "from_lat": np.nan,
+            "conn_lon": np.nan,
+            "conn_lat": np.nan,
+        }
+    )
     if n == 0:
         return out
     net_ok = np.flatnonzero(~(shapely.is_missing(net) | shapely.is_empty(net))) if len(net) else np.zeros(0, int)
@@ -182,8 +209,7 @@ class GapsResult:
         rows = []
         for r in g.itertuples(index=False):
             straight = shapely.linestrings([(r.from_lon, r.from_lat), (r.conn_lon, r.conn_lat)])
-            common = {"target_id": r.id, "target_name": r.name, "district": r.district,
-                      "route_status": r.route_status}
+            common = {"target_id": r.id, "target_name": r.name, "district": r.district, "route_status": r.route_status}
             rows.append({**common, "kind": "straight", "length_m": r.straight_m, "geometry": straight})
             if r.route is not None:
                 rows.append({**common, "kind": "road", "length_m": r.route_m, "geometry": r.route})
@@ -199,8 +225,13 @@ class GapsResult:
         table = self.table[self.table["district"] == slug]
         return GapsResult(table, district_summary(table, [slug]), self.threshold_m, self.network, self.targets)
 
-    def with_threshold(self, threshold_m: float, roads: RoadGraph | None = None,
-                       max_routes: int = DEFAULT_MAX_ROUTES, districts: list[str] | None = None) -> GapsResult:
+    def with_threshold(
+        self,
+        threshold_m: float,
+        roads: RoadGraph | None = None,
+        max_routes: int = DEFAULT_MAX_ROUTES,
+        districts: list[str] | None = None,
+    ) -> GapsResult:
         """Reclassify at another threshold (distances are kept), routing the new gaps when ``roads``."""
         table = classify(self.table.copy(), threshold_m)
         if roads is not None:
@@ -238,9 +269,15 @@ def estimate_extensions(table: pd.DataFrame, roads: RoadGraph, max_routes: int =
     return table
 
 
-def find_gaps(targets: gpd.GeoDataFrame, network: gpd.GeoDataFrame, threshold_m: float = DEFAULT_THRESHOLD_M,
-              districts: gpd.GeoDataFrame | None = None, roads: RoadGraph | None = None,
-              max_routes: int = DEFAULT_MAX_ROUTES, metric_crs: str | None = None) -> GapsResult:
+def find_gaps(
+    targets: gpd.GeoDataFrame,
+    network: gpd.GeoDataFrame,
+    threshold_m: float = DEFAULT_THRESHOLD_M,
+    districts: gpd.GeoDataFrame | None = None,
+    roads: RoadGraph | None = None,
+    max_routes: int = DEFAULT_MAX_ROUTES,
+    metric_crs: str | None = None,
+) -> GapsResult:
     """Distances from every target to ``network``, gaps over ``threshold_m`` and, with ``roads``, routes.
 
     ``targets`` and ``network`` are lon/lat GeoDataFrames (EPSG:4326). Targets
@@ -254,21 +291,38 @@ def find_gaps(targets: gpd.GeoDataFrame, network: gpd.GeoDataFrame, threshold_m:
         raise GapsInputError("the network layer has no features")
     near = nearest_lines(targets.geometry.values, network.geometry.values, metric_crs)
     n = len(targets)
-    ids = targets["id"].astype(str).to_numpy(dtype=object) if "id" in targets else \
-        np.array([f"target-{i + 1}" for i in range(n)], dtype=object)
-    names = targets["name"].astype(object).where(targets["name"].notna(), "").to_numpy(dtype=object) \
-        if "name" in targets else np.full(n, "", dtype=object)
+    ids = (
+        targets["id"].astype(str).to_numpy(dtype=object)
+        if "id" in targets
+        else np.array([f"target-{i + 1}" for i in range(n)], dtype=object)
+    )
+    names = (
+        targets["name"].astype(object).where(targets["name"].notna(), "").to_numpy(dtype=object)
+        if "name" in targets
+        else np.full(n, "", dtype=object)
+    )
     if "district" in targets and targets["district"].notna().all():
         district = targets["district"].astype(str).to_numpy(dtype=object)
     else:
         district = assign_districts(targets.geometry.values, districts)
-    net_ids = network["id"].astype(str).to_numpy(dtype=object) if "id" in network else \
-        np.arange(len(network)).astype(str).astype(object)
+    net_ids = (
+        network["id"].astype(str).to_numpy(dtype=object)
+        if "id" in network
+        else np.arange(len(network)).astype(str).astype(object)
+    )
     line_id = np.where(near["line"].to_numpy() >= 0, net_ids[np.maximum(near["line"].to_numpy(), 0)], None)
-    table = gpd.GeoDataFrame({"id": ids, "name": names, "district": district,
-                              "distance_m": near["distance_m"].to_numpy(), "line_id": line_id,
-                              **{c: near[c].to_numpy() for c in ("from_lon", "from_lat", "conn_lon", "conn_lat")}},
-                             geometry=np.asarray(targets.geometry.values, dtype=object), crs=WGS84)
+    table = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "name": names,
+            "district": district,
+            "distance_m": near["distance_m"].to_numpy(),
+            "line_id": line_id,
+            **{c: near[c].to_numpy() for c in ("from_lon", "from_lat", "conn_lon", "conn_lat")},
+        },
+        geometry=np.asarray(targets.geometry.values, dtype=object),
+        crs=WGS84,
+    )
     table = classify(table, threshold_m)
     if roads is not None:
         table = estimate_extensions(table, roads, max_routes)

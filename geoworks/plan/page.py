@@ -6,6 +6,7 @@ context and the status. Lengths are geodesic metres; geometries lon/lat (EPSG:43
 Names and ids from data or an upload stay plain text here: the template escapes them and
 the map shows them with ``textContent``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,14 +42,22 @@ class PlanPage:
     status: int = 200
 
 
-def error_page(catalogue: Catalogue, form: PlanForm, labels: dict[str, str], errors: list[str],
-               upload: str | None = None) -> PlanPage:
+def error_page(
+    catalogue: Catalogue, form: PlanForm, labels: dict[str, str], errors: list[str], upload: str | None = None
+) -> PlanPage:
     """The form again with ``errors`` (status 400); ``upload`` the uploaded file's name, if any."""
     return PlanPage(_form_context(catalogue, form, labels, errors, upload), 400)
 
 
-def page_view(store: Store, catalogue: Catalogue, service: GapsService, form: PlanForm, options: MapOptions,
-              labels: dict[str, str], upload: UploadedTargets | None = None) -> PlanPage:
+def page_view(
+    store: Store,
+    catalogue: Catalogue,
+    service: GapsService,
+    form: PlanForm,
+    options: MapOptions,
+    labels: dict[str, str],
+    upload: UploadedTargets | None = None,
+) -> PlanPage:
     """The page for ``form`` (stored targets, or the targets of ``upload``): the map, the per-district
     summary and the gaps farthest first; the form with the problem (status 400) on bad input."""
     name = upload.name if upload is not None else None
@@ -64,25 +73,41 @@ def page_view(store: Store, catalogue: Catalogue, service: GapsService, form: Pl
 
 def export_query(result: GapsResult, district: str | None) -> dict[str, str]:
     """The query string of the exports and the API for ``result`` (empty values left out)."""
-    pairs = (("network", result.network), ("targets", result.targets), ("threshold", f"{result.threshold_m:g}"),
-             ("district", district))
+    pairs = (
+        ("network", result.network),
+        ("targets", result.targets),
+        ("threshold", f"{result.threshold_m:g}"),
+        ("district", district),
+    )
     return {k: v for k, v in pairs if v}
 
 
-def _form_context(catalogue: Catalogue, form: PlanForm, labels: dict[str, str], errors: list[str],
-                  upload: str | None) -> dict[str, Any]:
-    return {"params": form, "errors": errors, "networks": network_choices(catalogue),
-            "target_layers": target_choices(catalogue), "max_threshold": MAX_THRESHOLD_M, "upload": upload,
-            "labels": labels, "result": None}
+def _form_context(
+    catalogue: Catalogue, form: PlanForm, labels: dict[str, str], errors: list[str], upload: str | None
+) -> dict[str, Any]:
+    return {
+        "params": form,
+        "errors": errors,
+        "networks": network_choices(catalogue),
+        "target_layers": target_choices(catalogue),
+        "max_threshold": MAX_THRESHOLD_M,
+        "upload": upload,
+        "labels": labels,
+        "result": None,
+    }
 
 
-def _result_context(store: Store, catalogue: Catalogue, result: GapsResult, options: MapOptions,
-                    labels: dict[str, str]) -> dict[str, Any]:
+def _result_context(
+    store: Store, catalogue: Catalogue, result: GapsResult, options: MapOptions, labels: dict[str, str]
+) -> dict[str, Any]:
     """The map's rendered parts, the caption's values, the summary and the gaps (farthest first)."""
     net = store.read_layer(result.network, where={"status": list(NETWORK_STATUSES)})
-    m = plan_map(result, net, catalogue.layer(result.network).colour, options, labels,
-                 city_bbox=catalogue.city.bbox)
+    m = plan_map(result, net, catalogue.layer(result.network).colour, options, labels, city_bbox=catalogue.city.bbox)
     gaps = result.gaps.sort_values("distance_m", ascending=False, kind="stable")
-    return {"result": {"network": result.network, "targets": result.targets, "threshold_m": result.threshold_m},
-            "map": map_parts(m), "map_name": m.get_name(), "summary": summary_records(result),
-            "gaps": gaps[list(GAP_FIELDS)].to_dict("records")}
+    return {
+        "result": {"network": result.network, "targets": result.targets, "threshold_m": result.threshold_m},
+        "map": map_parts(m),
+        "map_name": m.get_name(),
+        "summary": summary_records(result),
+        "gaps": gaps[list(GAP_FIELDS)].to_dict("records"),
+    }

@@ -6,6 +6,7 @@ they are used, by :func:`geoworks.plan.gaps.check_threshold` and
 The threshold is in metres; the default comes from ``GEOWORKS_GAP_THRESHOLD_M``
 (:mod:`geoworks.config`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -33,16 +34,18 @@ class PlanForm:
 
 def default_threshold(config: Mapping) -> str:
     """The configured gap threshold in metres as the form shows it (``100``)."""
-    return f'{number(config, "GEOWORKS_GAP_THRESHOLD_M"):g}'
+    return f"{number(config, 'GEOWORKS_GAP_THRESHOLD_M'):g}"
 
 
 def form_values(args: Mapping, config: Mapping) -> PlanForm:
     """The form's values from query or form fields (``network``, ``targets``, ``threshold``, ``district``),
     stripped, blanks replaced by the defaults (threshold: ``GEOWORKS_GAP_THRESHOLD_M`` of ``config``)."""
-    return PlanForm(network=(args.get("network") or DEFAULT_NETWORK).strip(),
-                    targets=(args.get("targets") or DEFAULT_TARGETS).strip(),
-                    threshold=(args.get("threshold") or default_threshold(config)).strip(),
-                    district=(args.get("district") or "").strip() or None)
+    return PlanForm(
+        network=(args.get("network") or DEFAULT_NETWORK).strip(),
+        targets=(args.get("targets") or DEFAULT_TARGETS).strip(),
+        threshold=(args.get("threshold") or default_threshold(config)).strip(),
+        district=(args.get("district") or "").strip() or None,
+    )
 
 
 def parse_include(value: str | None) -> bool:

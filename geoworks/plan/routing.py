@@ -8,6 +8,7 @@ to the nearest point of a road, along the roads (shortest path), and from
 the road to B. When A's and B's roads are not connected, the route says
 "no road path"; when no road is near, "no road nearby".
 """
+
 from __future__ import annotations
 
 import threading
@@ -110,8 +111,9 @@ class RoadGraph:
         on = shapely.get_coordinates(shapely.shortest_line(pts, self._segments[edge]))[1::2]
         return edge, on
 
-    def route_many(self, start_lonlat: np.ndarray, end_lonlat: np.ndarray,
-                   max_snap_m: float = DEFAULT_MAX_SNAP_M) -> list[Route]:
+    def route_many(
+        self, start_lonlat: np.ndarray, end_lonlat: np.ndarray, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    ) -> list[Route]:
         """Routes from each start to each end (lon/lat arrays of shape (n, 2), EPSG:4326); lengths in
         geodesic metres; an end farther than ``max_snap_m`` from every road gets ``no_road_nearby``."""
         start_lonlat = np.asarray(start_lonlat, dtype=float).reshape(-1, 2)
@@ -138,16 +140,20 @@ class RoadGraph:
                 routes.append(Route(NO_ROAD_PATH))
                 continue
             road_m, path = self._path(e1, q[i], e2, q[j])
-            line = np.vstack([start_lonlat[i], q[i], self.node_lonlat[path], q[j], end_lonlat[i]]) if path else \
-                np.vstack([start_lonlat[i], q[i], q[j], end_lonlat[i]])
+            line = (
+                np.vstack([start_lonlat[i], q[i], self.node_lonlat[path], q[j], end_lonlat[i]])
+                if path
+                else np.vstack([start_lonlat[i], q[i], q[j], end_lonlat[i]])
+            )
             keep = np.r_[True, (np.abs(np.diff(line, axis=0)) > 1e-12).any(axis=1)]
             line = line[keep]
             geom = shapely.linestrings(line) if len(line) >= 2 else None
             routes.append(Route(OK, road_m, float(access[i] + access[j]), geom))
         return routes
 
-    def route(self, start_lonlat: tuple[float, float], end_lonlat: tuple[float, float],
-              max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Route:
+    def route(
+        self, start_lonlat: tuple[float, float], end_lonlat: tuple[float, float], max_snap_m: float = DEFAULT_MAX_SNAP_M
+    ) -> Route:
         """One route from ``start_lonlat`` to ``end_lonlat`` ((lon, lat) pairs, EPSG:4326)."""
         return self.route_many(np.asarray([start_lonlat]), np.asarray([end_lonlat]), max_snap_m)[0]
 

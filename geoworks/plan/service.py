@@ -5,6 +5,7 @@ Reads lon/lat layers (EPSG:4326) from a :class:`geoworks.storage.Store` and call
 Request values are read by :mod:`geoworks.params` (one parser for the app); a bad
 value raises :class:`GapsInputError` naming it, for the page, the API and the CLI alike.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -49,8 +50,7 @@ def network_choices(catalogue: Catalogue) -> list[str]:
 
 def target_choices(catalogue: Catalogue) -> list[str]:
     """Layers holding points or polygons (courtyards, ...)."""
-    return [lyr.id for lyr in catalogue.layers.values()
-            if set(lyr.accepted_kinds()) & {"point", "polygon"}]
+    return [lyr.id for lyr in catalogue.layers.values() if set(lyr.accepted_kinds()) & {"point", "polygon"}]
 
 
 def _choose(value: str, choices: list[str], catalogue: Catalogue, what: str) -> str:
@@ -64,8 +64,9 @@ def _choose(value: str, choices: list[str], catalogue: Catalogue, what: str) -> 
     return layer
 
 
-def check_request(catalogue: Catalogue, network: str, targets: str | None,
-                  district: str | None) -> tuple[str, str | None, str | None]:
+def check_request(
+    catalogue: Catalogue, network: str, targets: str | None, district: str | None
+) -> tuple[str, str | None, str | None]:
     """Validate layer ids and district; returns (network, targets, district slug) or raises GapsInputError."""
     network = _choose(network, network_choices(catalogue), catalogue, "network")
     if targets is not None:
@@ -96,26 +97,42 @@ class GapsService:
 
     def road_graph(self, store: Store, catalogue: Catalogue) -> RoadGraph:
         """The routable graph of the roads that exist or are being built (built once per data version)."""
+
         def make() -> RoadGraph:
-            roads = store.read_layer(ROADS, where={"status": list(ROAD_STATUSES)}) if ROADS in catalogue.layers \
+            roads = (
+                store.read_layer(ROADS, where={"status": list(ROAD_STATUSES)})
+                if ROADS in catalogue.layers
                 else gpd.GeoDataFrame(geometry=[], crs=WGS84)
+            )
             return RoadGraph(roads.geometry.values, catalogue.city.metric_crs)
+
         return self._cached(("roads", store.version()), make)
 
     def distances(self, store: Store, catalogue: Catalogue, network: str, targets: str) -> GapsResult:
         """Every stored target of ``targets`` with its geodesic distance to ``network`` (threshold not applied)."""
+
         def make() -> GapsResult:
             tgt = store.read_layer(targets, where={"status": list(TARGET_STATUSES)})
             if len(tgt) == 0:
                 raise GapsInputError(f"the target layer '{targets}' has no features")
             net = _completed_network(store, network)
-            return find_gaps(tgt, net, DEFAULT_THRESHOLD_M, store.read_layer("districts"),
-                             metric_crs=catalogue.city.metric_crs)
+            return find_gaps(
+                tgt, net, DEFAULT_THRESHOLD_M, store.read_layer("districts"), metric_crs=catalogue.city.metric_crs
+            )
+
         return self._cached(("dist", store.version(), network, targets), make)
 
-    def compute(self, store: Store, catalogue: Catalogue, network: str, targets: str = "courtyards",
-                threshold_m: float | str = DEFAULT_THRESHOLD_M, district: str | None = None, routes: bool = True,
-                max_routes: int = DEFAULT_MAX_ROUTES) -> GapsResult:
+    def compute(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        network: str,
+        targets: str = "courtyards",
+        threshold_m: float | str = DEFAULT_THRESHOLD_M,
+        district: str | None = None,
+        routes: bool = True,
+        max_routes: int = DEFAULT_MAX_ROUTES,
+    ) -> GapsResult:
         """Gaps of ``network`` for stored ``targets`` (threshold in metres), in one district or the city;
         GapsInputError on bad input."""
         threshold_m = check_threshold(threshold_m)
@@ -129,10 +146,18 @@ class GapsService:
         result.network, result.targets = network, str(targets_id)
         return result
 
-    def compute_uploaded(self, store: Store, catalogue: Catalogue, network: str, targets: gpd.GeoDataFrame,
-                         threshold_m: float | str = DEFAULT_THRESHOLD_M, district: str | None = None,
-                         routes: bool = True, max_routes: int = DEFAULT_MAX_ROUTES,
-                         label: str = "uploaded") -> GapsResult:
+    def compute_uploaded(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        network: str,
+        targets: gpd.GeoDataFrame,
+        threshold_m: float | str = DEFAULT_THRESHOLD_M,
+        district: str | None = None,
+        routes: bool = True,
+        max_routes: int = DEFAULT_MAX_ROUTES,
+        label: str = "uploaded",
+    ) -> GapsResult:
         """Gaps of ``network`` for targets given as a lon/lat GeoDataFrame (EPSG:4326; nothing is stored)."""
         threshold_m = check_threshold(threshold_m)
         network, _, slug = check_request(catalogue, network, None, district)
@@ -142,8 +167,9 @@ class GapsService:
             raise GapsInputError("the uploaded target file has no point or polygon features")
         net = _completed_network(store, network)
         targets = targets.drop(columns=[c for c in ("district",) if c in targets])
-        result = find_gaps(targets, net, threshold_m, store.read_layer("districts"),
-                           metric_crs=catalogue.city.metric_crs).for_district(slug)
+        result = find_gaps(
+            targets, net, threshold_m, store.read_layer("districts"), metric_crs=catalogue.city.metric_crs
+        ).for_district(slug)
         if len(result.table) == 0:
             raise GapsInputError(f"no uploaded target lies in district '{slug}'")
         graph = self.road_graph(store, catalogue) if routes else None
@@ -179,15 +205,30 @@ class UploadedTargets:
         return targets.rename(columns={c: c.lower() for c in targets.columns if c.lower() in ("id", "name")})
 
 
-def compute_form(service: GapsService, store: Store, catalogue: Catalogue, form: PlanForm, routes: bool = True,
-                 upload: UploadedTargets | None = None) -> GapsResult:
+def compute_form(
+    service: GapsService,
+    store: Store,
+    catalogue: Catalogue,
+    form: PlanForm,
+    routes: bool = True,
+    upload: UploadedTargets | None = None,
+) -> GapsResult:
     """Gaps for the values of the plan form (stored targets, or ``upload``); GapsInputError on bad input,
     naming the uploaded file where the message says "target file"."""
     if upload is None:
-        return service.compute(store, catalogue, form.network, form.targets, form.threshold, form.district,
-                               routes=routes)
+        return service.compute(
+            store, catalogue, form.network, form.targets, form.threshold, form.district, routes=routes
+        )
     try:
-        return service.compute_uploaded(store, catalogue, form.network, upload.read(), form.threshold,
-                                        form.district, routes=routes, label=upload.name)
+        return service.compute_uploaded(
+            store,
+            catalogue,
+            form.network,
+            upload.read(),
+            form.threshold,
+            form.district,
+            routes=routes,
+            label=upload.name,
+        )
     except GapsInputError as exc:
         raise GapsInputError(str(exc).replace("target file", upload.name)) from None

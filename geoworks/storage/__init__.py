@@ -4,12 +4,13 @@
 backend ("gpkg") is the default; a backend registers itself in
 ``BACKENDS`` under its name, the way a provider registry works.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from geoworks.config import data_dir, setting
-from geoworks.storage.base import Store, StoreError, Transaction, WORK_COLUMNS, empty_works
+from geoworks.storage.base import WORK_COLUMNS, Store, StoreError, Transaction, empty_works
 from geoworks.storage.gpkg import GeoPackageStore
 
 BACKENDS: dict[str, Callable[[Mapping], Store]] = {

@@ -5,6 +5,7 @@ plus ``districts``. Attribute tables: ``claims`` and ``batches``.
 Writes happen only inside ``store.transaction()``: all of a transaction's
 writes land together or none does.
 """
+
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
@@ -14,9 +15,17 @@ import geopandas as gpd
 import pandas as pd
 
 WORK_COLUMNS: dict[str, str] = {
-    "id": "str", "name": "str", "status": "str", "start_date": "str", "end_date": "str",
-    "year": "int", "contractor": "str", "district": "str", "length_m": "float",
-    "area_m2": "float", "batch_id": "str",
+    "id": "str",
+    "name": "str",
+    "status": "str",
+    "start_date": "str",
+    "end_date": "str",
+    "year": "int",
+    "contractor": "str",
+    "district": "str",
+    "length_m": "float",
+    "area_m2": "float",
+    "batch_id": "str",
 }
 DISTRICT_COLUMNS = {"slug": "str", "name_kk": "str", "name_ru": "str", "name_en": "str", "schematic": "int"}
 
@@ -27,8 +36,10 @@ class StoreError(RuntimeError):
 
 def empty_works() -> gpd.GeoDataFrame:
     """An empty works table with the standard columns, EPSG:4326."""
-    cols = {c: pd.Series(dtype="Int64" if t == "int" else float if t == "float" else object)
-            for c, t in WORK_COLUMNS.items()}
+    cols = {
+        c: pd.Series(dtype="Int64" if t == "int" else float if t == "float" else object)
+        for c, t in WORK_COLUMNS.items()
+    }
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 
@@ -44,8 +55,9 @@ class Transaction(Protocol):
 class Store(Protocol):
     """A place that keeps layers, districts, claims and import batches."""
 
-    def read_layer(self, name: str, bbox: tuple[float, float, float, float] | None = None,
-                   where: dict | None = None) -> gpd.GeoDataFrame: ...
+    def read_layer(
+        self, name: str, bbox: tuple[float, float, float, float] | None = None, where: dict | None = None
+    ) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str) -> pd.DataFrame: ...
     def layer_names(self) -> list[str]: ...
     def count(self, name: str) -> int: ...

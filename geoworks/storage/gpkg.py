@@ -6,15 +6,16 @@ GeoPackage and, only when every write succeeded, renames it over the store
 store file exactly as it was; a lock file serialises writers, and readers
 always see one complete version.
 """
+
 from __future__ import annotations
 
 import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -120,7 +121,7 @@ class GeoPackageStore:
 
     def read_layer(self, name: str, bbox=None, where: dict | None = None) -> gpd.GeoDataFrame:
         """Features of table ``name`` (EPSG:4326), optionally within a lon/lat bbox and filtered by equality."""
-        kwargs = {}
+        kwargs: dict[str, object] = {}
         if bbox is not None:
             kwargs["bbox"] = tuple(float(v) for v in bbox)
         sql = _where_sql(where)
@@ -146,7 +147,7 @@ class GeoPackageStore:
     def transaction(self) -> Iterator[_Tx]:
         """All writes inside land together when the block ends, or none does."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        lock = open(self.data_dir / ".geoworks.lock", "w")
+        lock = open(self.data_dir / ".geoworks.lock", "w")  # noqa: SIM115 (held across the yield)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             for stale in self.data_dir.glob(f".tmp-*-{FILENAME}*"):

@@ -4,11 +4,12 @@ The GeoPackage deployment keeps them in a small SQLite file, ``<data dir>/users.
 (so logins never touch the stored data). Roles: resident (read only), engineer and
 official (upload, rollback), admin (all, and manage users).
 """
+
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,14 +32,16 @@ class UserStore:
         self.path = Path(path)
 
     @classmethod
-    def from_config(cls, config: Mapping) -> "UserStore":
+    def from_config(cls, config: Mapping) -> UserStore:
         return cls(data_dir(config) / DB_NAME)
 
     def _db(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=10)
-        con.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
-                    "role TEXT NOT NULL, created TEXT NOT NULL)")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
+            "role TEXT NOT NULL, created TEXT NOT NULL)"
+        )
         return con
 
     def set_user(self, name: str, password: str, role: str) -> None:
@@ -51,9 +54,11 @@ class UserStore:
             raise UserError("a password must have at least 8 characters")
         now = clock.stamp()
         with self._db() as con:
-            con.execute("INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                        "password_hash = excluded.password_hash, role = excluded.role",
-                        (name, generate_password_hash(password), role, now))
+            con.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "password_hash = excluded.password_hash, role = excluded.role",
+                (name, generate_password_hash(password), role, now),
+            )
 
     def remove_user(self, name: str) -> None:
         with self._db() as con:

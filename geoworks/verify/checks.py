@@ -13,6 +13,7 @@ street names for lighting, features for courtyards). Status:
 - ``under_reported``: the map shows more than the report says;
 - ``not_measurable``: no works on that layer for that year, or a unit the layer cannot give.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,25 @@ from geoworks.verify.claims import Claim
 
 DEFAULT_TOLERANCE_PCT = float(DEFAULTS["GEOWORKS_TOLERANCE_PCT"])  # type: ignore[arg-type]
 ABOUT_PCT = 5.0
-COLUMNS = ["claim", "year", "layers", "district", "claimed", "unit", "qualifier", "measured", "feature_km",
-           "difference", "percent", "status", "overlaps", "overlap_km", "works", "source", "quote"]
+COLUMNS = [
+    "claim",
+    "year",
+    "layers",
+    "district",
+    "claimed",
+    "unit",
+    "qualifier",
+    "measured",
+    "feature_km",
+    "difference",
+    "percent",
+    "status",
+    "overlaps",
+    "overlap_km",
+    "works",
+    "source",
+    "quote",
+]
 
 
 class VerifyError(ValueError):
@@ -47,8 +65,9 @@ def check_tolerance(value: str | float) -> float:
     return tol
 
 
-def judge(claimed: float, measured: float, qualifier: str = "exact",
-          tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> str:
+def judge(
+    claimed: float, measured: float, qualifier: str = "exact", tolerance_pct: float = DEFAULT_TOLERANCE_PCT
+) -> str:
     """confirmed / over_reported / under_reported for one figure (measured and claimed in the same unit)."""
     tol = tolerance_pct / 100.0
     if qualifier == "more_than":
@@ -92,14 +111,25 @@ class Check:
     def row(self) -> dict:
         """One row of the verification table (:data:`COLUMNS`), rounded for display."""
         c = self.claim
-        return {"claim": c.id, "year": c.year, "layers": ",".join(c.layers), "district": c.district or CITY,
-                "claimed": c.value, "unit": c.unit, "qualifier": c.qualifier,
-                "measured": None if self.measured is None else round(self.measured, 3 if c.unit == "km" else 0),
-                "feature_km": None if self.feature_km is None else round(self.feature_km, 3),
-                "difference": None if self.difference is None else round(self.difference, 3),
-                "percent": None if self.percent is None else round(self.percent, 2),
-                "status": self.status, "overlaps": self.overlaps, "overlap_km": round(self.overlap_km, 3),
-                "works": self.features, "source": c.source, "quote": c.quote}
+        return {
+            "claim": c.id,
+            "year": c.year,
+            "layers": ",".join(c.layers),
+            "district": c.district or CITY,
+            "claimed": c.value,
+            "unit": c.unit,
+            "qualifier": c.qualifier,
+            "measured": None if self.measured is None else round(self.measured, 3 if c.unit == "km" else 0),
+            "feature_km": None if self.feature_km is None else round(self.feature_km, 3),
+            "difference": None if self.difference is None else round(self.difference, 3),
+            "percent": None if self.percent is None else round(self.percent, 2),
+            "status": self.status,
+            "overlaps": self.overlaps,
+            "overlap_km": round(self.overlap_km, 3),
+            "works": self.features,
+            "source": c.source,
+            "quote": c.quote,
+        }
 
 
 def year_totals(store: Store, catalogue: Catalogue, year: int, cache: TotalsCache | None = None) -> Totals:
@@ -123,8 +153,9 @@ def _has_any(store: Store, layer: str, year: int) -> bool:
     return len(store.read_layer(layer, where={"year": year})) > 0
 
 
-def check_claim(claim: Claim, totals: Totals, store: Store, catalogue: Catalogue,
-                tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> Check:
+def check_claim(
+    claim: Claim, totals: Totals, store: Store, catalogue: Catalogue, tolerance_pct: float = DEFAULT_TOLERANCE_PCT
+) -> Check:
     """Measure one claim against ``totals`` (the completed works of its year)."""
     table = totals.table
     district = claim.district or CITY
@@ -156,8 +187,13 @@ def check_claim(claim: Claim, totals: Totals, store: Store, catalogue: Catalogue
     return Check(claim, measured, feature_km if claim.unit == "km" else None, features, status, overlaps, overlap_km)
 
 
-def verify_claims(store: Store, catalogue: Catalogue, claims: list[Claim],
-                  tolerance_pct: float = DEFAULT_TOLERANCE_PCT, cache: TotalsCache | None = None) -> list[Check]:
+def verify_claims(
+    store: Store,
+    catalogue: Catalogue,
+    claims: list[Claim],
+    tolerance_pct: float = DEFAULT_TOLERANCE_PCT,
+    cache: TotalsCache | None = None,
+) -> list[Check]:
     """Check every claim (one totals computation per year)."""
     tolerance_pct = check_tolerance(tolerance_pct)
     by_year: dict[int, Totals] = {}
@@ -177,8 +213,9 @@ def checks_frame(checks: list[Check]) -> pd.DataFrame:
     return pd.DataFrame([c.row() for c in checks], columns=COLUMNS)
 
 
-def overlaps_table(totals: Totals, catalogue: Catalogue, layers: list[str] | None = None,
-                   district: str | None = None) -> gpd.GeoDataFrame:
+def overlaps_table(
+    totals: Totals, catalogue: Catalogue, layers: list[str] | None = None, district: str | None = None
+) -> gpd.GeoDataFrame:
     """Every overlapping stretch per layer: layer, feature_a, feature_b, length_m, geometry (EPSG:4326)."""
     frames = []
     for lid in layers or [lyr.id for lyr in catalogue.line_layers()]:
@@ -200,14 +237,20 @@ def works_behind(totals: Totals, layer: str, district: str | None = None) -> pd.
     info = [c for c in ("name", "status", "year", "contractor") if c in parts.columns]
     agg = parts.groupby("feature", sort=False).agg(
         district=("district", lambda d: ", ".join(sorted(set(map(str, d))))),
-        length_m=("length_m", "sum"), area_m2=("area_m2", "sum"), **{c: (c, "first") for c in info})
+        length_m=("length_m", "sum"),
+        area_m2=("area_m2", "sum"),
+        **{c: (c, "first") for c in info},
+    )
     return agg.reset_index().sort_values(["length_m", "area_m2"], ascending=False, kind="stable").reset_index(drop=True)
 
 
 def empty_overlaps() -> gpd.GeoDataFrame:
     """An overlaps table with no rows."""
-    return gpd.GeoDataFrame({"layer": [], "feature_a": [], "feature_b": [], "length_m": []},
-                            geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"layer": [], "feature_a": [], "feature_b": [], "length_m": []},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
 
 
 def overlaps_summary(overlaps: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ qualifier (exact, more_than, about, up_to), the source document and the
 quoted sentence. Claims are stored in the store's ``claims`` table
 (columns :data:`COLUMNS`; ``layers`` comma-separated).
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,10 +29,25 @@ COLUMNS = ["id", "year", "layers", "district", "value", "unit", "qualifier", "so
 UNITS = ("km", "count")
 QUALIFIERS = ("exact", "more_than", "about", "up_to")
 QUALIFIER_ALIASES = {
-    "": "exact", "exact": "exact", "=": "exact", "more_than": "more_than", "more than": "more_than",
-    ">": "more_than", "over": "more_than", "более": "more_than", "свыше": "more_than", "астам": "more_than",
-    "about": "about", "~": "about", "около": "about", "жуық": "about", "up_to": "up_to", "up to": "up_to",
-    "<": "up_to", "до": "up_to", "дейін": "up_to",
+    "": "exact",
+    "exact": "exact",
+    "=": "exact",
+    "more_than": "more_than",
+    "more than": "more_than",
+    ">": "more_than",
+    "over": "more_than",
+    "более": "more_than",
+    "свыше": "more_than",
+    "астам": "more_than",
+    "about": "about",
+    "~": "about",
+    "около": "about",
+    "жуық": "about",
+    "up_to": "up_to",
+    "up to": "up_to",
+    "<": "up_to",
+    "до": "up_to",
+    "дейін": "up_to",
 }
 MAX_TEXT = 200_000  # characters of report text accepted at once
 
@@ -56,9 +72,17 @@ class Claim:
 
     def row(self) -> dict:
         """The claim as a row of the ``claims`` table."""
-        return {"id": self.id, "year": self.year, "layers": ",".join(self.layers), "district": self.district,
-                "value": float(self.value), "unit": self.unit, "qualifier": self.qualifier,
-                "source": self.source or "", "quote": self.quote or ""}
+        return {
+            "id": self.id,
+            "year": self.year,
+            "layers": ",".join(self.layers),
+            "district": self.district,
+            "value": float(self.value),
+            "unit": self.unit,
+            "qualifier": self.qualifier,
+            "source": self.source or "",
+            "quote": self.quote or "",
+        }
 
 
 def _blank(value: object) -> bool:
@@ -81,8 +105,9 @@ def parse_layers(value: object, catalogue: Catalogue) -> tuple[str, ...]:
             out.extend(catalogue.groups[key].layers)
         else:
             hit = [lid for lid, lyr in catalogue.layers.items() if key in (n.casefold() for n in lyr.names.all())]
-            hit += [m for g in catalogue.groups.values() if key in (n.casefold() for n in g.names.all())
-                    for m in g.layers]
+            hit += [
+                m for g in catalogue.groups.values() if key in (n.casefold() for n in g.names.all()) for m in g.layers
+            ]
             if not hit:
                 raise ClaimError(f"layers: unknown layer '{item}'; known layers: {', '.join(catalogue.layers)}")
             out.extend(hit)
@@ -115,8 +140,9 @@ def make_claim(data: dict, catalogue: Catalogue, default_year: int | None = None
     if not _blank(data.get("district")) and str(data["district"]).strip().casefold() not in ("city", "all"):
         district = catalogue.district_slug(str(data["district"]))
         if district is None:
-            raise ClaimError(f"district: unknown district '{data['district']}'; "
-                             f"known: {', '.join(catalogue.districts)}")
+            raise ClaimError(
+                f"district: unknown district '{data['district']}'; known: {', '.join(catalogue.districts)}"
+            )
     year_raw = data.get("year")
     year = default_year
     if not _blank(year_raw):
@@ -130,8 +156,9 @@ def make_claim(data: dict, catalogue: Catalogue, default_year: int | None = None
         bad = [lid for lid in layers if not catalogue.layers[lid].is_line]
         raise ClaimError(f"unit: km cannot be measured on {', '.join(bad)} (not a line layer); use count")
     text = {k: "" if _blank(data.get(k)) else str(data[k]).strip()[:2000] for k in ("source", "quote", "id")}
-    return Claim(layers, float(value), unit, qualifier, district, year, text["source"], text["quote"],
-                 text["id"] or None)
+    return Claim(
+        layers, float(value), unit, qualifier, district, year, text["source"], text["quote"], text["id"] or None
+    )
 
 
 def extract_claims(text: str, catalogue: Catalogue, year: int | None = None, source: str = "") -> list[Claim]:
@@ -196,11 +223,17 @@ def claims_frame(claims: Iterable[Claim]) -> pd.DataFrame:
 def _from_row(row: dict[str, Any]) -> Claim:
     district = row.get("district")
     year: Any = row.get("year")
-    return Claim(tuple(s for s in str(row.get("layers") or "").split(",") if s), float(row.get("value") or 0),
-                 str(row.get("unit") or "km"), str(row.get("qualifier") or "exact"),
-                 None if _blank(district) else str(district), None if _blank(year) else int(year),
-                 "" if _blank(row.get("source")) else str(row["source"]),
-                 "" if _blank(row.get("quote")) else str(row["quote"]), str(row.get("id")))
+    return Claim(
+        tuple(s for s in str(row.get("layers") or "").split(",") if s),
+        float(row.get("value") or 0),
+        str(row.get("unit") or "km"),
+        str(row.get("qualifier") or "exact"),
+        None if _blank(district) else str(district),
+        None if _blank(year) else int(year),
+        "" if _blank(row.get("source")) else str(row["source"]),
+        "" if _blank(row.get("quote")) else str(row["quote"]),
+        str(row.get("id")),
+    )
 
 
 def load_claims(store: Store, year: int | None = None) -> list[Claim]:
@@ -221,14 +254,27 @@ def save_claims(store: Store, claims: list[Claim]) -> list[Claim]:
     """Append claims to the ``claims`` table in one transaction; each gets a new id. Returns them."""
     stored = []
     for c in claims:
-        stored.append(Claim(c.layers, c.value, c.unit, c.qualifier, c.district, c.year, c.source, c.quote,
-                            f"claim-{c.year}-{uuid.uuid4().hex[:8]}"))
+        stored.append(
+            Claim(
+                c.layers,
+                c.value,
+                c.unit,
+                c.qualifier,
+                c.district,
+                c.year,
+                c.source,
+                c.quote,
+                f"claim-{c.year}-{uuid.uuid4().hex[:8]}",
+            )
+        )
     with store.transaction() as tx:
         table = tx.read_table("claims")
         new = claims_frame(stored)
-        table = new if table.empty else pd.concat([table[[c for c in COLUMNS if c in table.columns]], new],
-                                                  ignore_index=True)
+        table = (
+            new
+            if table.empty
+            else pd.concat([table[[c for c in COLUMNS if c in table.columns]], new], ignore_index=True)
+        )
         table["district"] = table["district"].astype(object).where(table["district"].notna(), None)
         tx.write_table("claims", table)
     return stored
-

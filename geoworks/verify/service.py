@@ -5,6 +5,7 @@ and the language; words shown to people come in as :class:`Labels` (the web laye
 them with translations, the defaults are English). Every function returns plain data
 (dicts, lists, frames), so the web pages and the command line share one computation.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -44,23 +45,32 @@ from geoworks.verify.claims import (
 LISTED_OVERLAPS = 500  # overlapping stretches listed on the page (the map and the exports hold them all)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-MEASURED_NOTE = ("network km (overlapping stretches counted once, geodesic WGS84) or count "
-                 "of the works completed in the claim's year")
+MEASURED_NOTE = (
+    "network km (overlapping stretches counted once, geodesic WGS84) or count "
+    "of the works completed in the claim's year"
+)
 
 
 @dataclass(frozen=True)
 class Labels:
     """The words the views show, in the visitor's language (English by default)."""
 
-    statuses: Mapping[str, str] = field(default_factory=lambda: {
-        "confirmed": "confirmed", "over_reported": "over-reported", "under_reported": "under-reported",
-        "not_measurable": "not measurable"})
-    qualifiers: Mapping[str, str] = field(default_factory=lambda: {
-        "exact": "exactly", "more_than": "more than", "about": "about", "up_to": "up to"})
+    statuses: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "confirmed": "confirmed",
+            "over_reported": "over-reported",
+            "under_reported": "under-reported",
+            "not_measurable": "not measurable",
+        }
+    )
+    qualifiers: Mapping[str, str] = field(
+        default_factory=lambda: {"exact": "exactly", "more_than": "more than", "about": "about", "up_to": "up to"}
+    )
     units: Mapping[str, str] = field(default_factory=lambda: {"km": "km", "count": "count"})
     whole_city: str = "whole city"
-    map: Mapping[str, str] = field(default_factory=lambda: {
-        "districts": "Districts", "overlaps": "Overlapping stretches", "km": "km"})
+    map: Mapping[str, str] = field(
+        default_factory=lambda: {"districts": "Districts", "overlaps": "Overlapping stretches", "km": "km"}
+    )
 
     def unit(self, unit: str) -> str:
         """The unit's word: km, else count."""
@@ -96,6 +106,7 @@ class Extracted:
 
 # --- labels ------------------------------------------------------------------------------------------------------
 
+
 def layers_label(catalogue: Catalogue, layers: Iterable[str], lang: str) -> str:
     """The claim's layers in ``lang``: a group's name when they form one, else the layer names."""
     layers = list(layers)
@@ -115,16 +126,31 @@ def district_label(catalogue: Catalogue, slug: str | None, lang: str, whole_city
 
 def claim_record(claim: Claim) -> dict:
     """A found claim as plain data: layers, value, unit, qualifier, district, year, quote."""
-    return {"layers": list(claim.layers), "value": claim.value, "unit": claim.unit, "qualifier": claim.qualifier,
-            "district": claim.district, "year": claim.year, "quote": claim.quote}
+    return {
+        "layers": list(claim.layers),
+        "value": claim.value,
+        "unit": claim.unit,
+        "qualifier": claim.qualifier,
+        "district": claim.district,
+        "year": claim.year,
+        "quote": claim.quote,
+    }
 
 
 def claim_rows(claims: list[Claim], catalogue: Catalogue, lang: str, labels: Labels) -> list[dict]:
     """Found claims for a table: :func:`claim_record` with layers comma-joined and names (layers, unit, qualifier,
     district)."""
-    return [{**claim_record(c), "layers": ",".join(c.layers), "layers_text": layers_label(catalogue, c.layers, lang),
-             "unit_text": labels.unit(c.unit), "qualifier_text": labels.qualifiers[c.qualifier],
-             "district_text": district_label(catalogue, c.district, lang, labels.whole_city)} for c in claims]
+    return [
+        {
+            **claim_record(c),
+            "layers": ",".join(c.layers),
+            "layers_text": layers_label(catalogue, c.layers, lang),
+            "unit_text": labels.unit(c.unit),
+            "qualifier_text": labels.qualifiers[c.qualifier],
+            "district_text": district_label(catalogue, c.district, lang, labels.whole_city),
+        }
+        for c in claims
+    ]
 
 
 def check_rows(checks: list[Check], catalogue: Catalogue, lang: str, labels: Labels) -> list[dict]:
@@ -132,10 +158,14 @@ def check_rows(checks: list[Check], catalogue: Catalogue, lang: str, labels: Lab
     rows = []
     for ch in checks:
         row = ch.row()
-        row.update(layers_text=layers_label(catalogue, ch.claim.layers, lang),
-                   district_text=district_label(catalogue, ch.claim.district, lang, labels.whole_city),
-                   status_text=labels.statuses[ch.status], qualifier_text=labels.qualifiers[ch.claim.qualifier],
-                   unit_text=labels.unit(ch.claim.unit), id=ch.claim.id)
+        row.update(
+            layers_text=layers_label(catalogue, ch.claim.layers, lang),
+            district_text=district_label(catalogue, ch.claim.district, lang, labels.whole_city),
+            status_text=labels.statuses[ch.status],
+            qualifier_text=labels.qualifiers[ch.claim.qualifier],
+            unit_text=labels.unit(ch.claim.unit),
+            id=ch.claim.id,
+        )
         rows.append(row)
     return rows
 
@@ -150,6 +180,7 @@ def summary_rows(overlaps: pd.DataFrame, catalogue: Catalogue, lang: str) -> lis
 
 # --- what is verified --------------------------------------------------------------------------------------------
 
+
 def select_claims(store: Store, year: int | None = None, district: str | None = None) -> list[Claim]:
     """The stored claims, of ``year`` and of ``district`` (a slug; 'city' for whole-city claims) when given."""
     claims = load_claims(store, year)
@@ -158,15 +189,17 @@ def select_claims(store: Store, year: int | None = None, district: str | None = 
     return claims
 
 
-def year_checks(store: Store, catalogue: Catalogue, year: int | None, tolerance: float,
-                cache: TotalsCache | None = None) -> list[Check]:
+def year_checks(
+    store: Store, catalogue: Catalogue, year: int | None, tolerance: float, cache: TotalsCache | None = None
+) -> list[Check]:
     """Every stored claim of ``year`` checked against the map (none when ``year`` is None)."""
     claims = select_claims(store, year) if year is not None else []
     return verify_claims(store, catalogue, claims, tolerance, cache) if claims else []
 
 
-def year_overlaps(store: Store, catalogue: Catalogue, year: int | None,
-                  cache: TotalsCache | None = None) -> gpd.GeoDataFrame:
+def year_overlaps(
+    store: Store, catalogue: Catalogue, year: int | None, cache: TotalsCache | None = None
+) -> gpd.GeoDataFrame:
     """Overlapping stretches of every line layer among the works completed in ``year`` (none when None)."""
     if year is None:
         return empty_overlaps()
@@ -182,8 +215,13 @@ def page_params(store: Store, query: Query) -> dict:
 
 def notes(params: dict, data_source: str, now: datetime) -> dict[str, str]:
     """What a verification table was made from: date, year, tolerance, data source, what 'measured' means."""
-    return {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "year": str(params["year"]),
-            "tolerance_pct": f"{params['tolerance']:g}", "data_source": data_source, "measured": MEASURED_NOTE}
+    return {
+        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "year": str(params["year"]),
+        "tolerance_pct": f"{params['tolerance']:g}",
+        "data_source": data_source,
+        "measured": MEASURED_NOTE,
+    }
 
 
 def data_source(store: Store, meta: Mapping[str, str]) -> str:
@@ -193,19 +231,37 @@ def data_source(store: Store, meta: Mapping[str, str]) -> str:
 
 # --- views -------------------------------------------------------------------------------------------------------
 
-def verification_view(store: Store, catalogue: Catalogue, cache: TotalsCache | None, query: Query, *, lang: str,
-                      labels: Labels, source: str, now: datetime, options: MapOptions | None = None) -> dict:
+
+def verification_view(
+    store: Store,
+    catalogue: Catalogue,
+    cache: TotalsCache | None,
+    query: Query,
+    *,
+    lang: str,
+    labels: Labels,
+    source: str,
+    now: datetime,
+    options: MapOptions | None = None,
+) -> dict:
     """The verification page: params, rows, overlaps summary and notes; with map ``options``, also the overlaps
     map (rendered parts) and the overlapping stretches listed."""
     params = page_params(store, query)
     checks = year_checks(store, catalogue, params["year"], params["tolerance"], cache)
     overlaps = year_overlaps(store, catalogue, params["year"], cache)
-    view: dict[str, object] = {"params": params, "rows": check_rows(checks, catalogue, lang, labels),
-            "summary": summary_rows(overlaps, catalogue, lang), "notes": notes(params, source, now)}
+    view: dict[str, object] = {
+        "params": params,
+        "rows": check_rows(checks, catalogue, lang, labels),
+        "summary": summary_rows(overlaps, catalogue, lang),
+        "notes": notes(params, source, now),
+    }
     if options is not None:
         m = overlaps_map(overlaps, catalogue, store.read_layer("districts"), options=options, labels=dict(labels.map))
-        view.update(map=map_parts(m), overlap_count=len(overlaps),
-                    overlaps=overlaps.drop(columns="geometry").head(LISTED_OVERLAPS).to_dict("records"))
+        view.update(
+            map=map_parts(m),
+            overlap_count=len(overlaps),
+            overlaps=overlaps.drop(columns="geometry").head(LISTED_OVERLAPS).to_dict("records"),
+        )
     return view
 
 
@@ -214,8 +270,9 @@ def checks_records(table: pd.DataFrame) -> list[dict]:
     return table.astype(object).where(table.notna(), None).to_dict("records")
 
 
-def export_view(store: Store, catalogue: Catalogue, cache: TotalsCache | None, query: Query, fmt: str, *,
-                source: str, now: datetime) -> ExportFile:
+def export_view(
+    store: Store, catalogue: Catalogue, cache: TotalsCache | None, query: Query, fmt: str, *, source: str, now: datetime
+) -> ExportFile:
     """The verification table as CSV, XLSX (sheets verification, overlaps, about) or JSON, notes included."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format '{fmt}'; use {', '.join(EXPORT_FORMATS)}")
@@ -231,8 +288,16 @@ def export_view(store: Store, catalogue: Catalogue, cache: TotalsCache | None, q
     return ExportFile(name, XLSX_MIME, to_xlsx({"verification": table, "overlaps": overlaps}, about))
 
 
-def works_view(store: Store, catalogue: Catalogue, cache: TotalsCache | None, claim_id: str, tolerance: float, *,
-               lang: str, labels: Labels) -> dict | None:
+def works_view(
+    store: Store,
+    catalogue: Catalogue,
+    cache: TotalsCache | None,
+    claim_id: str,
+    tolerance: float,
+    *,
+    lang: str,
+    labels: Labels,
+) -> dict | None:
     """The works behind one claim's measured figure, per layer (every feature counted, with its length);
     None when there is no such claim."""
     claim = next((c for c in load_claims(store) if c.id == claim_id), None)
@@ -245,13 +310,21 @@ def works_view(store: Store, catalogue: Catalogue, cache: TotalsCache | None, cl
             continue
         behind = works_behind(totals, lid, claim.district)
         rows = behind.astype(object).where(behind.notna(), None).to_dict("records")
-        groups.append({"layer": lid, "name": layers_label(catalogue, [lid], lang), "rows": rows,
-                       "km": float(behind["length_m"].sum()) / 1000.0, "count": len(rows)})
+        groups.append(
+            {
+                "layer": lid,
+                "name": layers_label(catalogue, [lid], lang),
+                "rows": rows,
+                "km": float(behind["length_m"].sum()) / 1000.0,
+                "count": len(rows),
+            }
+        )
     check = verify_claims(store, catalogue, [claim], tolerance, cache)[0]
     return {"claim": claim, "groups": groups, "row": check_rows([check], catalogue, lang, labels)[0]}
 
 
 # --- claims in -----------------------------------------------------------------------------------------------
+
 
 def save_problem(claims: list[Claim]) -> str | None:
     """Why found claims cannot be saved: 'no_claims', 'no_year' (a claim without a year), or None."""
@@ -262,8 +335,16 @@ def save_problem(claims: list[Claim]) -> str | None:
     return None
 
 
-def extract_report(store: Store, catalogue: Catalogue, text: str, year: int | None, source: str, *,
-                   save: bool = False, may_save: bool = True) -> Extracted:
+def extract_report(
+    store: Store,
+    catalogue: Catalogue,
+    text: str,
+    year: int | None,
+    source: str,
+    *,
+    save: bool = False,
+    may_save: bool = True,
+) -> Extracted:
     """The claims in report ``text``; with ``save`` (and ``may_save``) they are stored when each has a year.
 
     ClaimError when the text cannot be read (too long)."""

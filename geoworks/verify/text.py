@@ -10,6 +10,7 @@ comes from астам/более/свыше/over (more_than), жуық/окол�
 (about) and дейін/до/up to (up_to). A district is named as "<name> ауданы / район / district", its
 name's stems coming from the layer catalogue (``stems`` of each district in layers/districts.json).
 """
+
 from __future__ import annotations
 
 import re
@@ -33,34 +34,55 @@ def _rx(*alternatives: str) -> re.Pattern:
 # what may follow a number, in order
 _SUFFIX = re.compile(r"^-?(?:" + W + r"{1,6})(?!" + W + ")")  # Kazakh case ending: 320-дан, 880-ге
 _PERCENT = re.compile(r"^\s*(?:%|пайыз|процент|percent|per\s+cent)", re.IGNORECASE)
-_MULTIPLIERS = [(re.compile(r"^\s*(?:мың|тыс\.?|тысяч|thousand)" + W + "*\\.?", re.IGNORECASE), 1e3),
-                (re.compile(r"^\s*(?:млн|миллион|million|mln)" + W + "*\\.?", re.IGNORECASE), 1e6),
-                (re.compile(r"^\s*(?:млрд|миллиард|billion|bn)" + W + "*\\.?", re.IGNORECASE), 1e9)]
-_QUAL_AFTER = [(re.compile(r"^\s*(?:астам|асатын|аса)" + W + "*", re.IGNORECASE), "more_than"),
-               (re.compile(r"^\s*(?:жуық|шамасында)" + W + "*", re.IGNORECASE), "about"),
-               (re.compile(r"^\s*дейін" + W + "*", re.IGNORECASE), "up_to")]
+_MULTIPLIERS = [
+    (re.compile(r"^\s*(?:мың|тыс\.?|тысяч|thousand)" + W + "*\\.?", re.IGNORECASE), 1e3),
+    (re.compile(r"^\s*(?:млн|миллион|million|mln)" + W + "*\\.?", re.IGNORECASE), 1e6),
+    (re.compile(r"^\s*(?:млрд|миллиард|billion|bn)" + W + "*\\.?", re.IGNORECASE), 1e9),
+]
+_QUAL_AFTER = [
+    (re.compile(r"^\s*(?:астам|асатын|аса)" + W + "*", re.IGNORECASE), "more_than"),
+    (re.compile(r"^\s*(?:жуық|шамасында)" + W + "*", re.IGNORECASE), "about"),
+    (re.compile(r"^\s*дейін" + W + "*", re.IGNORECASE), "up_to"),
+]
 _QUAL_BEFORE = [
-    (re.compile(r"(?:more\s+than|over|above|at\s+least|in\s+excess\s+of|более\s+чем|более|свыше|больше|"
-                r"не\s+менее|шамамен\s+астам)\s*$", re.IGNORECASE), "more_than"),
-    (re.compile(r"(?:about|around|approximately|approx\.|nearly|almost|some|около|порядка|примерно|почти|"
-                r"приблизительно|шамамен|шамасы|~)\s*$", re.IGNORECASE), "about"),
+    (
+        re.compile(
+            r"(?:more\s+than|over|above|at\s+least|in\s+excess\s+of|более\s+чем|более|свыше|больше|"
+            r"не\s+менее|шамамен\s+астам)\s*$",
+            re.IGNORECASE,
+        ),
+        "more_than",
+    ),
+    (
+        re.compile(
+            r"(?:about|around|approximately|approx\.|nearly|almost|some|около|порядка|примерно|почти|"
+            r"приблизительно|шамамен|шамасы|~)\s*$",
+            re.IGNORECASE,
+        ),
+        "about",
+    ),
     (re.compile(r"(?:up\s+to|до)\s*$", re.IGNORECASE), "up_to"),
 ]
-_AREA = re.compile(r"^\s*(?:шаршы|кв\.|кв\b|квадрат|square|sq\.?|м2|м²|m2|m²|км2|км²|km2|km²|га\b|гектар|hectare|ha\b)",
-                   re.IGNORECASE)
+_AREA = re.compile(
+    r"^\s*(?:шаршы|кв\.|кв\b|квадрат|square|sq\.?|м2|м²|m2|m²|км2|км²|km2|km²|га\b|гектар|hectare|ha\b)", re.IGNORECASE
+)
 _KM = re.compile(r"^\s*(?:км|шақырым|километр|km|kilomet(?:re|er))(" + W + r"*)\.?(?![²2])", re.IGNORECASE)
 _MONEY = re.compile(r"^\s*(?:теңге|тенге|тг\b|₸|kzt|tenge|доллар|долл|usd|\$|рубл|евро|eur|€)", re.IGNORECASE)
 _MONEY_BEFORE = re.compile(r"(?:\$|€|₸|usd|kzt)\s*$", re.IGNORECASE)
-_PEOPLE = re.compile(r"^\s*(?:адам|тұрғын|кісі|азамат|алматылық|человек|жител|граждан|"
-                     r"people|residents|persons|citizens)", re.IGNORECASE)
+_PEOPLE = re.compile(
+    r"^\s*(?:адам|тұрғын|кісі|азамат|алматылық|человек|жител|граждан|"
+    r"people|residents|persons|citizens)",
+    re.IGNORECASE,
+)
 _YEAR_AFTER = re.compile(r"^\s*(?:-?\s*ж\.|жыл|год|г\.|year)", re.IGNORECASE)
 _YEAR_BEFORE = re.compile(r"(?:\bin|\bв|\bво|\bsince|\bс|\bпо|\bby|\bof)\s*$", re.IGNORECASE)
 
 # layer vocabulary (lower-case stems; matched at a word start)
 LAYER_WORDS: dict[str, re.Pattern] = {
     "lighting": _rx(r"жарық", r"освещ", r"светильн", r"фонар", r"lighting", r"lit\b", r"lamp", r"streetlight"),
-    "irrigation": _rx(r"арық", r"арық", r"суару", r"арык", r"арыч", r"ирригац", r"оросит", r"aryk", r"irrigation",
-                      r"ditch"),
+    "irrigation": _rx(
+        r"арық", r"арық", r"суару", r"арык", r"арыч", r"ирригац", r"оросит", r"aryk", r"irrigation", r"ditch"
+    ),
     "sewer": _rx(r"кәріз", r"канализ", r"sewer", r"sewage", r"wastewater"),
     "water": _rx(r"су(?!" + W + ")", r"сумен", r"сужабд", r"водопровод", r"водовод", r"водоснабж", r"water"),
     "power": _rx(r"электр", r"энергоснабж", r"лэп", r"power", r"electric"),
@@ -69,8 +91,10 @@ LAYER_WORDS: dict[str, re.Pattern] = {
     "roads": _rx(r"жол(?!ы\b)", r"дорог", r"автодорог", r"road", r"көше", r"улиц", r"street", r"highway"),
 }
 # nouns that make a count claim: (pattern, layer); streets count only when lighting is named
-_COUNT_NOUNS = [(_rx(r"аула", r"двор", r"courtyard", r"yard"), "courtyards"),
-                (_rx(r"көше", r"улиц", r"street"), "lighting")]
+_COUNT_NOUNS = [
+    (_rx(r"аула", r"двор", r"courtyard", r"yard"), "courtyards"),
+    (_rx(r"көше", r"улиц", r"street"), "lighting"),
+]
 _DISTRICT_WORDS = r"\s+(?:аудан|район|district)"  # what follows a district's name
 DistrictPatterns = tuple[tuple[str, re.Pattern], ...]
 
@@ -103,7 +127,7 @@ def sentences(text: str) -> list[str]:
 
 def _take(pattern: re.Pattern, rest: str) -> tuple[re.Match | None, str]:
     m = pattern.match(rest)
-    return (m, rest[m.end():]) if m else (None, rest)
+    return (m, rest[m.end() :]) if m else (None, rest)
 
 
 def layers_in(segment: str) -> tuple[str, ...]:
@@ -124,8 +148,15 @@ def district_patterns(catalogue: Catalogue | None = None) -> DistrictPatterns:
 
 @lru_cache(maxsize=8)
 def _district_patterns(stems: tuple[tuple[str, tuple[str, ...]], ...]) -> DistrictPatterns:
-    return tuple((slug, re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, words)) + r")" + W + "*"
-                                   + _DISTRICT_WORDS, re.IGNORECASE)) for slug, words in stems)
+    return tuple(
+        (
+            slug,
+            re.compile(
+                r"(?<![\w])(?:" + "|".join(map(re.escape, words)) + r")" + W + "*" + _DISTRICT_WORDS, re.IGNORECASE
+            ),
+        )
+        for slug, words in stems
+    )
 
 
 def district_in(sentence: str, position: int, catalogue: Catalogue | None = None) -> str | None:
@@ -160,15 +191,15 @@ def _value(sentence: str, m: re.Match) -> float:
 def _km_layers(sentence: str, position: int, nxt: int, after_unit: str) -> tuple[str, ...]:
     """Layers of a km figure: named after the unit up to the next number, else before the figure."""
     start = len(sentence) - len(after_unit)
-    layers = layers_in(sentence[start:max(nxt, start)])
+    layers = layers_in(sentence[start : max(nxt, start)])
     if not layers:
-        layers = layers_in(sentence[_previous_number_end(sentence, position):position])
+        layers = layers_in(sentence[_previous_number_end(sentence, position) : position])
     return tuple(lyr for lyr in layers if lyr != "courtyards")
 
 
 def _classify(sentence: str, m: re.Match, nxt: int, districts: DistrictPatterns) -> Mention:
     text, value = m.group(0), _value(sentence, m)
-    before, rest = sentence[:m.start()], sentence[m.end():]
+    before, rest = sentence[: m.start()], sentence[m.end() :]
     qualifier = next((q for rx, q in _QUAL_BEFORE if rx.search(before)), "exact")
     quote = " ".join(sentence.split())
 

@@ -3,6 +3,7 @@
 Thin layer over geoworks.totals, geoworks.ogcapi and geoworks.io.exports. Bad
 parameters answer 400 with ``{"code", "description", "parameter"}``.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,19 +11,19 @@ import json
 from flask import Blueprint, Response, current_app, request, url_for
 
 from geoworks import clock
-from geoworks.io import exports
-from geoworks.web.i18n import current_language
-from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
 from geoworks import params as P
+from geoworks.io import exports
+from geoworks.ogcapi import NotFound, ParamError, collection_ids, parse_query
 from geoworks.ogcapi.totals import filters_dict, totals_frame, totals_records
 from geoworks.totals import Filters
-from geoworks.web import services
+from geoworks.web.i18n import current_language
 from geoworks.web.ogc import (
     get_index,
     handle_not_found,
     handle_param_error,
     open_and_versioned,
 )
+from geoworks.web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 bp.register_error_handler(ParamError, handle_param_error)
@@ -45,10 +46,12 @@ def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
 
 def _totals_filters() -> Filters:
     svc = services()
-    return Filters(layer=P.parse_layer(request.args.get("layer"), svc.catalogue),
-                   district=P.parse_district(request.args.get("district"), svc.catalogue),
-                   year=P.parse_year(request.args.get("year")),
-                   status=P.parse_status(request.args.get("status")))
+    return Filters(
+        layer=P.parse_layer(request.args.get("layer"), svc.catalogue),
+        district=P.parse_district(request.args.get("district"), svc.catalogue),
+        year=P.parse_year(request.args.get("year")),
+        status=P.parse_status(request.args.get("status")),
+    )
 
 
 def _cached(key, make):
@@ -71,15 +74,31 @@ def totals():
         return totals_records(t.table, svc.catalogue, lang)
 
     if fmt == "json":
+
         def make():
             recs = records()
             for r in recs:
-                args = {k: v for k, v in (("district", None if r["district"] in ("city", "outside") else r["district"]),
-                                          ("year", filters.year), ("status", filters.status)) if v is not None}
+                args = {
+                    k: v
+                    for k, v in (
+                        ("district", None if r["district"] in ("city", "outside") else r["district"]),
+                        ("year", filters.year),
+                        ("status", filters.status),
+                    )
+                    if v is not None
+                }
                 r["items"] = url_for("ogc.items", collection_id=r["layer"], _external=True, **args)
             meta = svc.meta()
-            return json.dumps({"filters": filters_dict(filters), "language": lang, "dataset": meta.get("dataset"),
-                               "source": meta.get("source"), "rows": recs}, ensure_ascii=False)
+            return json.dumps(
+                {
+                    "filters": filters_dict(filters),
+                    "language": lang,
+                    "dataset": meta.get("dataset"),
+                    "source": meta.get("source"),
+                    "rows": recs,
+                },
+                ensure_ascii=False,
+            )
 
         body = _cached((version, filters, lang, "json", request.host_url), make)
         return Response(body, mimetype="application/json")
@@ -88,9 +107,12 @@ def totals():
     frame = totals_frame(records())
     if fmt == "csv":
         return _attachment(exports.to_csv(frame), exports.FORMATS["csv"][0], name)
-    notes = {"exported": when.isoformat(timespec="seconds"), "filters": json.dumps(filters_dict(filters)),
-             "dataset": svc.meta().get("dataset", ""), "lengths": "geodesic, WGS84; km = sum over features, "
-             "network_km = overlapping stretches counted once"}
+    notes = {
+        "exported": when.isoformat(timespec="seconds"),
+        "filters": json.dumps(filters_dict(filters)),
+        "dataset": svc.meta().get("dataset", ""),
+        "lengths": "geodesic, WGS84; km = sum over features, network_km = overlapping stretches counted once",
+    }
     return _attachment(exports.to_xlsx({"totals": frame}, notes), exports.FORMATS["xlsx"][0], name)
 
 
@@ -98,10 +120,22 @@ def totals():
 def features_index():
     """Links to every collection's export."""
     svc = services()
-    return Response(json.dumps({"collections": [
-        {"id": cid, "formats": {f: url_for("api.features", collection_id=cid, f=f, _external=True)
-                                for f in exports.FORMATS}} for cid in collection_ids(svc.catalogue)]}),
-        mimetype="application/json")
+    return Response(
+        json.dumps(
+            {
+                "collections": [
+                    {
+                        "id": cid,
+                        "formats": {
+                            f: url_for("api.features", collection_id=cid, f=f, _external=True) for f in exports.FORMATS
+                        },
+                    }
+                    for cid in collection_ids(svc.catalogue)
+                ]
+            }
+        ),
+        mimetype="application/json",
+    )
 
 
 @bp.get("/features/<collection_id>")
@@ -118,8 +152,13 @@ def features(collection_id: str):
         what["bbox"] = "-".join(f"{v:.4f}" for v in (q.bbox.minx, q.bbox.miny, q.bbox.maxx, q.bbox.maxy))
     if q.interval is not None:
         what["dates"] = f"{q.interval.start or 'open'}--{q.interval.end or 'open'}"
-    notes = {"exported": when.isoformat(timespec="seconds"), "collection": collection_id,
-             "filters": json.dumps(what, ensure_ascii=False), "features": str(len(gdf)), "crs": "EPSG:4326 (lon/lat)"}
+    notes = {
+        "exported": when.isoformat(timespec="seconds"),
+        "collection": collection_id,
+        "filters": json.dumps(what, ensure_ascii=False),
+        "features": str(len(gdf)),
+        "crs": "EPSG:4326 (lon/lat)",
+    }
     body = exports.export_features(gdf, fmt, collection_id, notes)
     mimetype, ext = exports.FORMATS[fmt]
     return _attachment(body, mimetype, exports.export_filename(collection_id, what, ext, when))

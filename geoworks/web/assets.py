@@ -10,6 +10,7 @@ replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, awesome-markers,
 Font Awesome) with the local Leaflet only, since no map uses markers icons or
 Bootstrap widgets. A page never fetches anything from a CDN.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,15 +25,19 @@ from geoworks.resources import resource_dir
 
 # npm package, version, {file inside the package: path under static/vendor}
 PACKAGES: list[tuple[str, str, dict[str, str]]] = [
-    ("leaflet", "1.9.4", {
-        "dist/leaflet.js": "leaflet/leaflet.js",
-        "dist/leaflet.css": "leaflet/leaflet.css",
-        "dist/images/layers.png": "leaflet/images/layers.png",
-        "dist/images/layers-2x.png": "leaflet/images/layers-2x.png",
-        "dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
-        "dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
-        "dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
-    }),
+    (
+        "leaflet",
+        "1.9.4",
+        {
+            "dist/leaflet.js": "leaflet/leaflet.js",
+            "dist/leaflet.css": "leaflet/leaflet.css",
+            "dist/images/layers.png": "leaflet/images/layers.png",
+            "dist/images/layers-2x.png": "leaflet/images/layers-2x.png",
+            "dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
+            "dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
+            "dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
+        },
+    ),
 ]
 
 
@@ -58,8 +63,13 @@ def install(force: bool = False) -> Path:
     manifest = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, version, files in PACKAGES:
-            out = subprocess.run([npm, "pack", f"{name}@{version}", "--silent"], cwd=tmp, check=True,
-                                 capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            out = (
+                subprocess.run(
+                    [npm, "pack", f"{name}@{version}", "--silent"], cwd=tmp, check=True, capture_output=True, text=True
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
             with tarfile.open(Path(tmp) / out) as tar:
                 for src, dst in files.items():
                     member = tar.extractfile(f"package/{src}")

@@ -1,4 +1,5 @@
 """Login, roles and user administration (the users themselves live in :mod:`geoworks.storage.users`)."""
+
 from __future__ import annotations
 
 import functools
@@ -49,6 +50,7 @@ def current_user() -> dict | None:
 
 def role_required(*roles: str):
     """Anonymous visitors go to the login page (401 for non-GET/JSON); other roles get 403."""
+
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
@@ -62,7 +64,9 @@ def role_required(*roles: str):
                     abort(403)
                 return jsonify(error=f"role '{user['role']}' may not do this; needs one of: {', '.join(roles)}"), 403
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -101,7 +105,9 @@ def login():
             error = "wrong name or password"
         else:
             error = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()) or "invalid form"
-        return render_template("auth/login.html", form=form, error=error), 400 if error != "wrong name or password" else 401
+        return render_template(
+            "auth/login.html", form=form, error=error
+        ), 400 if error != "wrong name or password" else 401
     return render_template("auth/login.html", form=form, error=None)
 
 
@@ -117,8 +123,9 @@ def logout():
 @bp.get("/users")
 @role_required("admin")
 def user_admin():
-    return render_template("auth/users.html", users=users().list_users(), form=UserForm(), action_form=EmptyForm(),
-                           roles=ROLES, error=None)
+    return render_template(
+        "auth/users.html", users=users().list_users(), form=UserForm(), action_form=EmptyForm(), roles=ROLES, error=None
+    )
 
 
 @bp.post("/users")
@@ -134,8 +141,9 @@ def user_save():
             error = str(exc)
     else:
         error = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
-    return render_template("auth/users.html", users=users().list_users(), form=form, action_form=EmptyForm(),
-                           roles=ROLES, error=error), 400
+    return render_template(
+        "auth/users.html", users=users().list_users(), form=form, action_form=EmptyForm(), roles=ROLES, error=error
+    ), 400
 
 
 @bp.post("/users/<name>/delete")
@@ -144,7 +152,8 @@ def user_delete(name: str):
     form = EmptyForm()
     if not form.validate_on_submit():
         return jsonify(error="missing or wrong CSRF token"), 400
-    if name == current_user()["name"]:
+    user = current_user()
+    if user is not None and name == user["name"]:
         return jsonify(error="you cannot remove yourself"), 400
     try:
         users().remove_user(name)

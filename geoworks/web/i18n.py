@@ -6,8 +6,10 @@ They are compiled to .mo at set-up and, when missing or stale, at app start.
 The chosen language comes from ``?lang=``, then the ``lang`` cookie, then
 the browser's Accept-Language, then Russian; ``?lang=`` is remembered in the cookie.
 """
+
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from flask import Flask, request
@@ -54,8 +56,12 @@ def work_status_labels() -> dict[str, str]:
     """The four work statuses in the current language (one place for every page)."""
     from flask_babel import gettext as _
 
-    return {"planned": _("planned"), "in_progress": _("in progress"), "completed": _("completed"),
-            "cancelled": _("cancelled")}
+    return {
+        "planned": _("planned"),
+        "in_progress": _("in progress"),
+        "completed": _("completed"),
+        "cancelled": _("cancelled"),
+    }
 
 
 def param_message(exc) -> str:
@@ -71,10 +77,15 @@ def param_message(exc) -> str:
         "date": lambda: _("Dates must be given as YYYY-MM-DD, got %(value)s.", value=v),
         "number": lambda: _("%(parameter)s: '%(value)s' is not a number.", parameter=exc.parameter, value=v),
         "integer": lambda: _("%(parameter)s: '%(value)s' is not a whole number.", parameter=exc.parameter, value=v),
-        "range": lambda: _("%(parameter)s must be between %(lo)s and %(hi)s.", parameter=exc.parameter,
-                           lo=exc.params.get("lo"), hi=exc.params.get("hi")),
-        "too_long": lambda: _("%(parameter)s is longer than %(limit)s characters.", parameter=exc.parameter,
-                              limit=exc.params.get("limit")),
+        "range": lambda: _(
+            "%(parameter)s must be between %(lo)s and %(hi)s.",
+            parameter=exc.parameter,
+            lo=exc.params.get("lo"),
+            hi=exc.params.get("hi"),
+        ),
+        "too_long": lambda: _(
+            "%(parameter)s is longer than %(limit)s characters.", parameter=exc.parameter, limit=exc.params.get("limit")
+        ),
     }
     make = known.get(exc.code)
     return make() if make else str(exc)
@@ -92,10 +103,8 @@ def select_language() -> str:
 
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel, the language cookie and the template helpers."""
-    try:
+    with contextlib.suppress(OSError):  # read-only install: the wheel carries compiled catalogues
         compile_catalogues()
-    except OSError:  # read-only install: the wheel carries compiled catalogues
-        pass
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in catalogue_dirs()) or str(TRANSLATIONS)
     Babel(app, locale_selector=select_language)
@@ -110,8 +119,12 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_helpers():
         lang = current_language()
-        return {"lang": lang, "languages": LANGUAGES, "language_names": LANGUAGE_NAMES,
-                "name_in": lambda obj: obj.names.get(lang)}
+        return {
+            "lang": lang,
+            "languages": LANGUAGES,
+            "language_names": LANGUAGE_NAMES,
+            "name_in": lambda obj: obj.names.get(lang),
+        }
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ chosen street candidate (``pick=<name>|<district>``); ``q`` searches names.
 Each route parses the request, calls one view of :mod:`geoworks.near.views` and
 renders its answer.
 """
+
 from __future__ import annotations
 
 import threading
@@ -66,8 +67,16 @@ def _words() -> views.Words:
 @bp.get("/near")
 def page() -> ResponseReturnValue:
     svc = services()
-    ctx, status = views.page(_index(), svc.streets, svc.catalogue, _args(), current_language(), words=_words(),
-                             url=_url, map_options=map_options())
+    ctx, status = views.page(
+        _index(),
+        svc.streets,
+        svc.catalogue,
+        _args(),
+        current_language(),
+        words=_words(),
+        url=_url,
+        map_options=map_options(),
+    )
     return render_template("near/page.html", **ctx), status
 
 
@@ -81,7 +90,16 @@ def api() -> ResponseReturnValue:
 @bp.get("/near.atom")
 def atom() -> ResponseReturnValue:
     svc = services()
-    body, status, mimetype = views.atom(_index(), svc.streets, svc.catalogue, _args(), current_language(),
-                                        words=_words(), url=_url, self_url=request.url,
-                                        now=clock.now(current_app.config), batches=svc.store.read_table("batches"))
+    body, status, mimetype = views.atom(
+        _index(),
+        svc.streets,
+        svc.catalogue,
+        _args(),
+        current_language(),
+        words=_words(),
+        url=_url,
+        self_url=request.url,
+        now=clock.now(current_app.config),
+        batches=svc.store.read_table("batches"),
+    )
     return Response(body, status=status, mimetype=mimetype)

@@ -5,6 +5,7 @@ features) for clients and HTML for browsers (``f=json|html`` or the Accept heade
 Bad parameters answer 400 and unknown collections/features 404, with a JSON body
 ``{"code", "description", "parameter"}``.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geoworks import clock
-from geoworks.web.i18n import current_language
 from geoworks.ogcapi import (
     DISTRICTS,
     IndexCache,
@@ -23,7 +23,8 @@ from geoworks.ogcapi import (
 )
 from geoworks.ogcapi import documents as docs
 from geoworks.ogcapi.openapi import openapi_document
-from geoworks.web import services
+from geoworks.web.i18n import current_language
+from geoworks.web.services import services
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -44,8 +45,9 @@ def error_response(status: int, code: str, description: str, parameter: str | No
     if parameter:
         body["parameter"] = parameter
     if _browser_asked():
-        return Response(render_template("ogc/error.html", error=body, status=status), status=status,
-                        mimetype="text/html")
+        return Response(
+            render_template("ogc/error.html", error=body, status=status), status=status, mimetype="text/html"
+        )
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
@@ -75,8 +77,9 @@ def open_and_versioned(response: Response) -> Response:
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         import hashlib
 
-        key = "|".join((services().store.version(), request.full_path, current_language(),
-                        response.mimetype or "", request.host))
+        key = "|".join(
+            (services().store.version(), request.full_path, current_language(), response.mimetype or "", request.host)
+        )
         response.set_etag(hashlib.sha1(key.encode("utf-8")).hexdigest()[:32])
         response.headers.setdefault("Cache-Control", "no-cache")
         response.make_conditional(request)
@@ -132,7 +135,9 @@ def conformance():
 @bp.get("/api")
 def api_document():
     svc = services()
-    doc = openapi_document(base_url(), svc.catalogue, api_root=url_for("ogc.landing", _external=True).rsplit("/ogc", 1)[0] + "/api")
+    doc = openapi_document(
+        base_url(), svc.catalogue, api_root=url_for("ogc.landing", _external=True).rsplit("/ogc", 1)[0] + "/api"
+    )
     if request.args.get("f") == "html" or (not request.args.get("f") and wants_html()):
         return render_template("ogc/api.html", doc=doc)
     return json_response(doc, docs.OPENAPI)
@@ -168,9 +173,14 @@ def items(collection_id: str):
     text, matched, returned = docs.items_page(base_url(), index, q, positions, clock.now(current_app.config))
     if html:
         page = json.loads(text)
-        return render_template("ogc/items.html", collection_id=collection_id, page=page, q=q,
-                               title=docs.collection_title(svc.catalogue, collection_id, current_language()),
-                               is_districts=collection_id == DISTRICTS)
+        return render_template(
+            "ogc/items.html",
+            collection_id=collection_id,
+            page=page,
+            q=q,
+            title=docs.collection_title(svc.catalogue, collection_id, current_language()),
+            is_districts=collection_id == DISTRICTS,
+        )
     return json_response(text, docs.GEOJSON)
 
 
@@ -181,6 +191,10 @@ def item(collection_id: str, feature_id: str):
     html = wants_html()
     text = docs.feature_document(base_url(), index, feature_id)
     if html:
-        return render_template("ogc/item.html", collection_id=collection_id, feature=json.loads(text),
-                               title=docs.collection_title(svc.catalogue, collection_id, current_language()))
+        return render_template(
+            "ogc/item.html",
+            collection_id=collection_id,
+            feature=json.loads(text),
+            title=docs.collection_title(svc.catalogue, collection_id, current_language()),
+        )
     return json_response(text, docs.GEOJSON)

@@ -3,20 +3,21 @@
 Routes only parse the request, call geoworks.maps.pages and render; features
 for the map come from ``/map/features/<layer>.geojson`` for the visible area.
 """
+
 from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for, session
+from flask import Blueprint, Response, jsonify, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from geoworks.web.i18n import current_language, param_message, work_status_labels
+from geoworks.config import flag
 from geoworks.maps.features import features_geojson, parse_query
 from geoworks.maps.pages import PageText, city_view, district_view, years_of
 from geoworks.maps.view import ALL
 from geoworks.params import ParamError, parse_layer, parse_status, parse_year
 from geoworks.totals import Filters
-from geoworks.config import flag
+from geoworks.web.i18n import current_language, param_message, work_status_labels
 from geoworks.web.services import KEY, map_options, services
 
 bp = Blueprint("pages", __name__)
@@ -61,39 +62,69 @@ def _cached_page(make):
 
 
 def _js_labels() -> dict[str, str]:
-    return {"name": _("Name"), "layer": _("Layer"), "status": _("Status"), "start": _("Start"), "end": _("End"),
-            "contractor": _("Contractor"), "length": _("Length"), "area": _("Area"), "district": _("District"),
-            "km": _("km"), "m2": _("m²"), "open_district": _("Open the district page"),
-            "truncated": _("%(layer)s: showing %(shown)s of %(total)s works here; zoom in to see all.",
-                           layer="{layer}", shown="{shown}", total="{total}"),
-            "loading": _("Loading works…"), "failed": _("Could not load the works of %(layer)s.", layer="{layer}"),
-            "outside": _("outside every district"), "unknown": _("not given")}
+    return {
+        "name": _("Name"),
+        "layer": _("Layer"),
+        "status": _("Status"),
+        "start": _("Start"),
+        "end": _("End"),
+        "contractor": _("Contractor"),
+        "length": _("Length"),
+        "area": _("Area"),
+        "district": _("District"),
+        "km": _("km"),
+        "m2": _("m²"),
+        "open_district": _("Open the district page"),
+        "truncated": _(
+            "%(layer)s: showing %(shown)s of %(total)s works here; zoom in to see all.",
+            layer="{layer}",
+            shown="{shown}",
+            total="{total}",
+        ),
+        "loading": _("Loading works…"),
+        "failed": _("Could not load the works of %(layer)s.", layer="{layer}"),
+        "outside": _("outside every district"),
+        "unknown": _("not given"),
+    }
 
 
 def _filters(args, catalogue) -> tuple[dict, list[str]]:
     """Layer/year/status from the query string; invalid values are dropped and named in the errors."""
     errors, out = [], {"layer": ALL, "year": None, "status": None}
     layer = (args.get("layer") or ALL).strip()
-    parsers = (("layer", lambda: ALL if layer == ALL else parse_layer(layer, catalogue)),
-               ("year", lambda: parse_year(args.get("year"))), ("status", lambda: parse_status(args.get("status"))))
+    parsers = (
+        ("layer", lambda: ALL if layer == ALL else parse_layer(layer, catalogue)),
+        ("year", lambda: parse_year(args.get("year"))),
+        ("status", lambda: parse_status(args.get("status"))),
+    )
     for key, parse in parsers:
         try:
-            out[key] = parse()
+            out[key] = parse()  # type: ignore[assignment]  # layer/status: str, year: int
         except ParamError as exc:
             errors.append(param_message(exc))
     return out, errors
 
 
 def _text() -> PageText:
-    return PageText(labels={"legend": _("Layers"), "districts": _("Districts"), "km": _("km"),
-                            "all_networks": _("all networks, km"), "shading": _("District shading: %(what)s")},
-                    statuses=work_status_labels(), js=_js_labels())
+    return PageText(
+        labels={
+            "legend": _("Layers"),
+            "districts": _("Districts"),
+            "km": _("km"),
+            "all_networks": _("all networks, km"),
+            "shading": _("District shading: %(what)s"),
+        },
+        statuses=work_status_labels(),
+        js=_js_labels(),
+    )
 
 
 def _urls() -> dict[str, str]:
-    return {"features": url_for("pages.features", layer_id="LAYER").replace("LAYER.geojson", ""),
-            "detail": url_for("pages.work", layer_id="LAYER", work_id="ID"),
-            "district": url_for("pages.district", slug="SLUG")}
+    return {
+        "features": url_for("pages.features", layer_id="LAYER").replace("LAYER.geojson", ""),
+        "detail": url_for("pages.work", layer_id="LAYER", work_id="ID"),
+        "district": url_for("pages.district", slug="SLUG"),
+    }
 
 
 def _inputs():
@@ -114,8 +145,9 @@ def _city():
         return render_template("pages/city.html", empty=True, errors=[]), 200
     svc, filters, errors, totals, years = _inputs()
     shown = None if filters["layer"] == ALL else (filters["layer"],)
-    view = city_view(svc.catalogue, svc.store.read_layer("districts"), totals, years, filters, map_options(shown),
-                     _urls(), _text())
+    view = city_view(
+        svc.catalogue, svc.store.read_layer("districts"), totals, years, filters, map_options(shown), _urls(), _text()
+    )
     return render_template("pages/city.html", empty=False, errors=errors, **view), (400 if errors else 200)
 
 
@@ -131,8 +163,9 @@ def _district(slug: str):
     if svc.store.is_empty():
         return render_template("pages/city.html", empty=True, errors=[]), 200
     svc, filters, errors, totals, years = _inputs()
-    view = district_view(svc.catalogue, svc.store.read_layer("districts"), totals, years, slug, filters,
-                         map_options(), _urls(), _text())
+    view = district_view(
+        svc.catalogue, svc.store.read_layer("districts"), totals, years, slug, filters, map_options(), _urls(), _text()
+    )
     return render_template("pages/district.html", missing=None, errors=errors, **view), (400 if errors else 200)
 
 
@@ -151,8 +184,10 @@ def features(layer_id: str):
     except ParamError as exc:
         return _error(str(exc), 400)
     lang = current_language()
-    body = svc.map_responses.get((svc.store.version(), layer_id, query, lang),
-                                 lambda: features_geojson(svc.map_layers.get(svc.store, layer_id), query, layer_id, lang))
+    body = svc.map_responses.get(
+        (svc.store.version(), layer_id, query, lang),
+        lambda: features_geojson(svc.map_layers.get(svc.store, layer_id), query, layer_id, lang),
+    )
     return Response(body, mimetype="application/geo+json")
 
 

@@ -5,6 +5,7 @@ package (:mod:`geoworks.plan.page`, :mod:`geoworks.plan.export`), render or json
 Bad input (unknown layer, empty target layer, threshold out of range, an unreadable
 upload) gets a 400 with a message; nothing is ever stored.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ from geoworks.plan.gaps import GapsInputError
 from geoworks.plan.page import TEMPLATE, PlanPage, error_page, page_view
 from geoworks.plan.params import PlanForm, form_values, parse_include, parse_routes
 from geoworks.plan.service import UploadedTargets
-from geoworks.web import map_options, services
+from geoworks.web.services import map_options, services
 
 bp = Blueprint("plan", __name__)
 
@@ -43,8 +44,14 @@ def api_gaps() -> ResponseReturnValue:
     svc = services()
     try:
         include_all = parse_include(request.args.get("include"))
-        body = gaps_document(svc.gaps, svc.store, svc.catalogue, _form(request.args), include_all,
-                             routes=parse_routes(request.args.get("routes")))
+        body = gaps_document(
+            svc.gaps,
+            svc.store,
+            svc.catalogue,
+            _form(request.args),
+            include_all,
+            routes=parse_routes(request.args.get("routes")),
+        )
     except GapsInputError as exc:
         return _error_json(str(exc))
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/geo+json")
@@ -60,16 +67,25 @@ def export(what: str, fmt: str) -> ResponseReturnValue:
         out = export_file(svc.gaps, svc.store, svc.catalogue, _form(request.args), what, fmt)
     except GapsInputError as exc:
         return _error_json(str(exc))
-    return Response(out.data, mimetype=out.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{out.filename}"'})
+    return Response(
+        out.data, mimetype=out.mimetype, headers={"Content-Disposition": f'attachment; filename="{out.filename}"'}
+    )
 
 
 def _labels() -> dict[str, str]:
-    return {"network": _("Network"), "covered": _("Reached targets"), "gaps": _("Gaps"),
-            "straight": _("Straight extension"), "road": _("Along roads"), "connection": _("Connection point"),
-            "distance": _("Distance to the network"), "status_ok": _("road route"),
-            "status_no_road_path": _("no road path"), "status_no_road_nearby": _("no road within 1 km"),
-            "status_not_routed": _("not routed (too many gaps)")}
+    return {
+        "network": _("Network"),
+        "covered": _("Reached targets"),
+        "gaps": _("Gaps"),
+        "straight": _("Straight extension"),
+        "road": _("Along roads"),
+        "connection": _("Connection point"),
+        "distance": _("Distance to the network"),
+        "status_ok": _("road route"),
+        "status_no_road_path": _("no road path"),
+        "status_no_road_nearby": _("no road within 1 km"),
+        "status_not_routed": _("not routed (too many gaps)"),
+    }
 
 
 def _render(view: PlanPage) -> ResponseReturnValue:

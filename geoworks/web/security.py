@@ -1,4 +1,5 @@
 """The app's secret key, session cookie settings and CSRF helpers, set up once in ``create_app``."""
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,10 @@ def csrf_problem() -> str | None:
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
-        return _("The form has expired or was not sent from this site (missing or wrong CSRF token); "
-                 "reload the page and send it again.")
+        return _(
+            "The form has expired or was not sent from this site (missing or wrong CSRF token); "
+            "reload the page and send it again."
+        )
     return None
 
 

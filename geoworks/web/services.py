@@ -1,5 +1,6 @@
 """What the blueprints share: one :class:`Services` object per app, holding the store,
 the catalogue and every cache, index and job table the app keeps between requests."""
+
 from __future__ import annotations
 
 import threading
@@ -74,9 +75,12 @@ def map_options(shown_layers: tuple[str, ...] | None = None) -> MapOptions:
 
     cfg, svc, lang = current_app.config, services(), current_language()
     meta = svc.meta()
-    return MapOptions(tiles=str(setting(cfg, "GEOWORKS_TILES") or ""),
-                      tiles_attribution=str(setting(cfg, "GEOWORKS_TILES_ATTRIBUTION") or ""),
-                      data_attribution=str(meta.get("attribution") or meta.get("source") or ""),
-                      asset_base=url_for("static", filename="vendor"), lang=lang,
-                      layer_names={lid: lyr.names.get(lang) for lid, lyr in svc.catalogue.layers.items()},
-                      shown_layers=shown_layers)
+    return MapOptions(
+        tiles=str(setting(cfg, "GEOWORKS_TILES") or ""),
+        tiles_attribution=str(setting(cfg, "GEOWORKS_TILES_ATTRIBUTION") or ""),
+        data_attribution=str(meta.get("attribution") or meta.get("source") or ""),
+        asset_base=url_for("static", filename="vendor"),
+        lang=lang,
+        layer_names={lid: lyr.names.get(lang) for lid, lyr in svc.catalogue.layers.items()},
+        shown_layers=shown_layers,
+    )

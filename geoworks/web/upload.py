@@ -4,6 +4,7 @@ The routes only parse the request, call :mod:`geoworks.importers` (uploads and j
 ``importers/jobs.py``, batches in ``importers/batches.py``) and render. The size limit is
 GEOWORKS_MAX_UPLOAD_MB (:mod:`geoworks.config`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,8 @@ from geoworks import clock
 from geoworks.config import data_dir, number
 from geoworks.importers.batches import BatchError, UnknownBatch, batch_records, rollback, rollback_summary
 from geoworks.importers.jobs import UploadError, receive_upload
-from geoworks.web import services
 from geoworks.web.auth import WRITERS, EmptyForm, current_user, role_required
+from geoworks.web.services import services
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 STATUS = {"refused": 400, "forbidden": 403, "unknown": 404, "uncheckable": 422}  # UploadError kind -> HTTP
@@ -108,13 +109,26 @@ def validate_upload() -> ResponseReturnValue:
     fields = {name: form[name].data for name in ("layer", "crs", "source_layer", "maps", "strict", "outside", "force")}
     svc = services()
     try:
-        received = receive_upload(_uploads(), secure_filename(form.file.data.filename or "") or "upload",
-                                  form.file.data.save, fields, _user()["name"], svc.store, svc.catalogue)
+        received = receive_upload(
+            _uploads(),
+            secure_filename(form.file.data.filename or "") or "upload",
+            form.file.data.save,
+            fields,
+            _user()["name"],
+            svc.store,
+            svc.catalogue,
+        )
     except UploadError as exc:
         return _form_page(form, str(exc)), STATUS[exc.kind]
     ok = received.prepared.ok
-    return render_template("upload/report.html", report=received.prepared.report, ok=ok, token=received.token,
-                           commit_form=CommitForm(token=received.token), data=received.data), 200 if ok else 422
+    return render_template(
+        "upload/report.html",
+        report=received.prepared.report,
+        ok=ok,
+        token=received.token,
+        commit_form=CommitForm(token=received.token),
+        data=received.data,
+    ), 200 if ok else 422
 
 
 @bp.post("/commit")
@@ -126,8 +140,9 @@ def commit_upload() -> ResponseReturnValue:
         return jsonify(error="missing or wrong CSRF token"), 400
     svc = services()
     try:
-        job_id = svc.jobs.commit_upload(_uploads(), form.token.data or "", _user()["name"], svc.store,
-                                        svc.catalogue, clock.now(current_app.config))
+        job_id = svc.jobs.commit_upload(
+            _uploads(), form.token.data or "", _user()["name"], svc.store, svc.catalogue, clock.now(current_app.config)
+        )
     except UploadError as exc:
         return jsonify(error=str(exc)), STATUS[exc.kind]
     return redirect(url_for("upload.job_page", job_id=job_id))
@@ -155,9 +170,13 @@ def job_status(job_id: str) -> ResponseReturnValue:
 @role_required(*(("resident",) + WRITERS))
 def batches_page() -> ResponseReturnValue:
     """Every import batch, newest first, with Roll back for writers."""
-    return render_template("upload/batches.html", batches=batch_records(services().store),
-                           can_write=_user()["role"] in WRITERS, action_form=EmptyForm(),
-                           message=request.args.get("message"))
+    return render_template(
+        "upload/batches.html",
+        batches=batch_records(services().store),
+        can_write=_user()["role"] in WRITERS,
+        action_form=EmptyForm(),
+        message=request.args.get("message"),
+    )
 
 
 @bp.post("/batches/<batch_id>/rollback")

@@ -3,6 +3,7 @@
 Routes parse the request, call one function of geoworks.verify.service and render; translated words
 are made here and passed in as :class:`geoworks.verify.service.Labels`.
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -36,10 +37,10 @@ from geoworks.verify.service import (
     verification_view,
     works_view,
 )
-from geoworks.web import map_options, services
 from geoworks.web.auth import current_user, role_required
 from geoworks.web.i18n import current_language, param_message
 from geoworks.web.security import csrf_problem
+from geoworks.web.services import map_options, services
 
 # Claims are written by officials (and admins); CSRF is checked on every form post.
 CLAIM_WRITERS = ("official", "admin")
@@ -50,8 +51,12 @@ bp = Blueprint("verify", __name__)
 
 def status_labels() -> dict[str, str]:
     """The four verification statuses in the current language."""
-    return {"confirmed": _("confirmed"), "over_reported": _("over-reported"),
-            "under_reported": _("under-reported"), "not_measurable": _("not measurable")}
+    return {
+        "confirmed": _("confirmed"),
+        "over_reported": _("over-reported"),
+        "under_reported": _("under-reported"),
+        "not_measurable": _("not measurable"),
+    }
 
 
 def qualifier_labels() -> dict[str, str]:
@@ -60,9 +65,13 @@ def qualifier_labels() -> dict[str, str]:
 
 
 def _labels() -> Labels:
-    return Labels(statuses=status_labels(), qualifiers=qualifier_labels(), units={"km": _("km"), "count": _("count")},
-                  whole_city=_("whole city"),
-                  map={"districts": _("Districts"), "overlaps": _("Overlapping stretches"), "km": _("km")})
+    return Labels(
+        statuses=status_labels(),
+        qualifiers=qualifier_labels(),
+        units={"km": _("km"), "count": _("count")},
+        whole_city=_("whole city"),
+        map={"districts": _("Districts"), "overlaps": _("Overlapping stretches"), "km": _("km")},
+    )
 
 
 def _year(raw: str | None, errors: list[str]) -> int | None:
@@ -91,9 +100,17 @@ def _query() -> tuple[Query, list[str]]:
 def _view(with_map: bool) -> tuple[dict, list[str]]:
     svc = services()
     query, errors = _query()
-    view = verification_view(svc.store, svc.catalogue, svc.totals, query, lang=current_language(), labels=_labels(),
-                             source=data_source(svc.store, svc.meta()), now=clock.now(current_app.config),
-                             options=map_options() if with_map else None)
+    view = verification_view(
+        svc.store,
+        svc.catalogue,
+        svc.totals,
+        query,
+        lang=current_language(),
+        labels=_labels(),
+        source=data_source(svc.store, svc.meta()),
+        now=clock.now(current_app.config),
+        options=map_options() if with_map else None,
+    )
     return view, errors
 
 
@@ -130,12 +147,20 @@ def export(fmt: str) -> ResponseReturnValue:
     query, errors = _query()
     if errors:
         return jsonify({"error": " ".join(errors)}), 400
-    out = export_view(svc.store, svc.catalogue, svc.totals, query, fmt, source=data_source(svc.store, svc.meta()),
-                      now=clock.now(current_app.config))
+    out = export_view(
+        svc.store,
+        svc.catalogue,
+        svc.totals,
+        query,
+        fmt,
+        source=data_source(svc.store, svc.meta()),
+        now=clock.now(current_app.config),
+    )
     if out.data is not None:
         return jsonify(out.data)
-    return Response(out.body, mimetype=out.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{out.name}"'})
+    return Response(
+        out.body, mimetype=out.mimetype, headers={"Content-Disposition": f'attachment; filename="{out.name}"'}
+    )
 
 
 @bp.get("/verify/claims/<claim_id>/works")
@@ -143,16 +168,25 @@ def works(claim_id: str) -> ResponseReturnValue:
     """The works behind one claim's measured figure: every feature (part) counted, with its length."""
     svc = services()
     tolerance = number(current_app.config, "GEOWORKS_TOLERANCE_PCT")
-    view = works_view(svc.store, svc.catalogue, svc.totals, claim_id, tolerance, lang=current_language(),
-                      labels=_labels())
+    view = works_view(
+        svc.store, svc.catalogue, svc.totals, claim_id, tolerance, lang=current_language(), labels=_labels()
+    )
     if view is None:
         return render_template("verify/works.html", missing=claim_id, claim=None), 404
     return render_template("verify/works.html", missing=None, **view)
 
 
 def _form_defaults() -> dict:
-    return {"year": "", "layers": "", "district": "", "value": "", "unit": "km", "qualifier": "exact",
-            "source": "", "quote": ""}
+    return {
+        "year": "",
+        "layers": "",
+        "district": "",
+        "value": "",
+        "unit": "km",
+        "qualifier": "exact",
+        "source": "",
+        "quote": "",
+    }
 
 
 @bp.route("/verify/claims/new", methods=["GET", "POST"])
@@ -177,19 +211,25 @@ def new_claim() -> ResponseReturnValue:
             errors.append(str(exc))
         if saved and not errors:
             return redirect(url_for("verify.page", year=saved[0].year, saved=len(saved)), code=303)
-    return render_template("verify/claim.html", form=form, errors=errors, qualifiers=QUALIFIERS,
-                           qualifier_names=qualifier_labels()), (400 if errors else 200)
+    return render_template(
+        "verify/claim.html", form=form, errors=errors, qualifiers=QUALIFIERS, qualifier_names=qualifier_labels()
+    ), (400 if errors else 200)
 
 
 def _extract_problem(problem: str) -> str:
-    return {"not_allowed": _("Only officials can save claims: log in as an official."),
-            "no_year": _("The text names no year: give the year of the figures.")}[problem]
+    return {
+        "not_allowed": _("Only officials can save claims: log in as an official."),
+        "no_year": _("The text names no year: give the year of the figures."),
+    }[problem]
 
 
 def _extract_form() -> tuple[dict, int | None, list[str]]:
     """The pasted text, year and source of the form; errors for a bad year or no text."""
-    form = {"text": request.form.get("text") or "", "year": (request.form.get("year") or "").strip(),
-            "source": (request.form.get("source") or "").strip()[:500]}
+    form = {
+        "text": request.form.get("text") or "",
+        "year": (request.form.get("year") or "").strip(),
+        "source": (request.form.get("source") or "").strip()[:500],
+    }
     errors: list[str] = []
     year = _year(form["year"], errors)
     if not form["text"].strip():
@@ -213,9 +253,19 @@ def extract() -> ResponseReturnValue:
         form, year, errors = _extract_form()
         save = request.form.get("action") == "save"
         try:
-            result = None if errors else extract_report(svc.store, svc.catalogue, form["text"], year,
-                                                        form["source"] or _("pasted report"), save=save,
-                                                        may_save=save and _may_write())
+            result = (
+                None
+                if errors
+                else extract_report(
+                    svc.store,
+                    svc.catalogue,
+                    form["text"],
+                    year,
+                    form["source"] or _("pasted report"),
+                    save=save,
+                    may_save=save and _may_write(),
+                )
+            )
         except ClaimError as exc:
             errors.append(str(exc))
             result = None
@@ -224,6 +274,12 @@ def extract() -> ResponseReturnValue:
         if result is not None:
             found = result.claims
             errors += [_extract_problem(result.problem)] if result.problem else []
-    return render_template("verify/extract.html", text=form["text"], year=form["year"], source=form["source"],
-                           rows=claim_rows(found, svc.catalogue, current_language(), _labels()), errors=errors,
-                           posted=request.method == "POST"), (400 if errors else 200)
+    return render_template(
+        "verify/extract.html",
+        text=form["text"],
+        year=form["year"],
+        source=form["source"],
+        rows=claim_rows(found, svc.catalogue, current_language(), _labels()),
+        errors=errors,
+        posted=request.method == "POST",
+    ), (400 if errors else 200)

@@ -1,4 +1,5 @@
 """The command line: demo, totals, measure; clear errors and non-zero exits."""
+
 import json
 
 import geopandas as gpd
@@ -17,21 +18,25 @@ def runner(monkeypatch, demo_dir):
 
 
 def test_totals_json_and_csv(runner):
-    res = runner.invoke(main, ["totals", "--layer", "roads", "--year", "2019", "--status", "completed",
-                               "--format", "json"])
+    res = runner.invoke(
+        main, ["totals", "--layer", "roads", "--year", "2019", "--status", "completed", "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     city = next(r for r in rows if r["district"] == "city")
     assert city["network_km"] == pytest.approx(73, rel=0.005)
     res = runner.invoke(main, ["totals", "--district", "Медеуский район", "--format", "csv"])
     assert res.exit_code == 0 and res.output.startswith("layer,district,km,network_km")
-    assert set(line.split(",")[1] for line in res.output.strip().splitlines()[1:]) == {"medeu"}
+    assert {line.split(",")[1] for line in res.output.strip().splitlines()[1:]} == {"medeu"}
 
 
-@pytest.mark.parametrize("args,message", [
-    (["totals", "--layer", "tram"], "unknown layer 'tram'"),
-    (["totals", "--district", "Gotham"], "unknown district 'Gotham'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["totals", "--layer", "tram"], "unknown layer 'tram'"),
+        (["totals", "--district", "Gotham"], "unknown district 'Gotham'"),
+    ],
+)
 def test_totals_bad_input(runner, args, message):
     res = runner.invoke(main, args)
     assert res.exit_code != 0 and message in res.output
@@ -45,8 +50,9 @@ def test_totals_on_empty_store(monkeypatch, tmp_path):
 
 def _write_case(tmp_path, crs=4326):
     west, east = offset(LON0, LAT, 270, 1500), offset(LON0, LAT, 90, 500)
-    lines = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[shapely.LineString([west, east]),
-                                                      shapely.LineString([west, east])], crs=4326).to_crs(crs)
+    lines = gpd.GeoDataFrame(
+        {"id": [1, 2]}, geometry=[shapely.LineString([west, east]), shapely.LineString([west, east])], crs=4326
+    ).to_crs(crs)
     lines.to_file(tmp_path / "lines.geojson" if crs == 4326 else tmp_path / "lines.gpkg")
     two_districts().to_file(tmp_path / "districts.gpkg")
     return west, east
@@ -54,8 +60,19 @@ def _write_case(tmp_path, crs=4326):
 
 def test_measure_json_splits_at_border_and_counts_duplicate_once(tmp_path):
     west, east = _write_case(tmp_path)
-    res = CliRunner().invoke(main, ["measure", str(tmp_path / "lines.geojson"), "--districts",
-                                    str(tmp_path / "districts.gpkg"), "--name-field", "name", "--format", "json"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "measure",
+            str(tmp_path / "lines.geojson"),
+            "--districts",
+            str(tmp_path / "districts.gpkg"),
+            "--name-field",
+            "name",
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     a = geod_length([west, (LON0, west[1])])
@@ -66,8 +83,10 @@ def test_measure_json_splits_at_border_and_counts_duplicate_once(tmp_path):
 
 def test_measure_reprojects_metric_input(tmp_path):
     _write_case(tmp_path, crs=32643)
-    res = CliRunner().invoke(main, ["measure", str(tmp_path / "lines.gpkg"), "--districts",
-                                    str(tmp_path / "districts.gpkg"), "--format", "json"])
+    res = CliRunner().invoke(
+        main,
+        ["measure", str(tmp_path / "lines.gpkg"), "--districts", str(tmp_path / "districts.gpkg"), "--format", "json"],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["districts"]["West"]["km"] + out["districts"]["East"]["km"] == pytest.approx(out["total_km"])
@@ -103,8 +122,10 @@ def test_measure_file_without_crs(tmp_path):
     gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.LineString([(76.91, 43.25), (76.99, 43.25)])]).to_file(shp)
     res = CliRunner().invoke(main, ["measure", str(shp), "--districts", str(tmp_path / "districts.gpkg")])
     assert res.exit_code == 2 and "has no CRS" in res.output
-    res = CliRunner().invoke(main, ["measure", str(shp), "--districts", str(tmp_path / "districts.gpkg"),
-                                    "--crs", "EPSG:4326", "--format", "csv"])
+    res = CliRunner().invoke(
+        main,
+        ["measure", str(shp), "--districts", str(tmp_path / "districts.gpkg"), "--crs", "EPSG:4326", "--format", "csv"],
+    )
     assert res.exit_code == 0 and "total" in res.output
 
 
@@ -117,13 +138,42 @@ def test_demo_command_builds_a_store(monkeypatch, tmp_path):
 
 
 def test_totals_lists_the_features_behind(runner):
-    res = runner.invoke(main, ["totals", "--layer", "heating", "--district", "medeu", "--year", "2019",
-                               "--status", "completed", "--features", "--format", "json"])
+    res = runner.invoke(
+        main,
+        [
+            "totals",
+            "--layer",
+            "heating",
+            "--district",
+            "medeu",
+            "--year",
+            "2019",
+            "--status",
+            "completed",
+            "--features",
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     assert rows and {r["district"] for r in rows} == {"medeu"}
-    res2 = runner.invoke(main, ["totals", "--layer", "heating", "--district", "medeu", "--year", "2019",
-                                "--status", "completed", "--format", "json"])
+    res2 = runner.invoke(
+        main,
+        [
+            "totals",
+            "--layer",
+            "heating",
+            "--district",
+            "medeu",
+            "--year",
+            "2019",
+            "--status",
+            "completed",
+            "--format",
+            "json",
+        ],
+    )
     total = next(r for r in json.loads(res2.output) if r["district"] == "medeu")
     assert sum(r["length_m"] for r in rows) / 1000 == pytest.approx(total["km"], abs=0.002)
     assert all(r["id"] if "id" in r else r["feature"] for r in rows)

@@ -8,8 +8,17 @@ from geoworks.resources import resource_dir
 
 
 def test_catalogue_has_all_layers_and_districts(catalogue):
-    assert list(catalogue.layers) == ["roads", "irrigation", "lighting", "water", "sewer", "power",
-                                      "heating", "gas", "courtyards"]
+    assert list(catalogue.layers) == [
+        "roads",
+        "irrigation",
+        "lighting",
+        "water",
+        "sewer",
+        "power",
+        "heating",
+        "gas",
+        "courtyards",
+    ]
     assert len(catalogue.districts) == 8
     for layer in catalogue.layers.values():
         assert all(layer.names.all()) and layer.colour.startswith("#")
@@ -24,12 +33,15 @@ def test_unknown_layer_names_the_known_ones(catalogue):
         catalogue.layer("tram")
 
 
-@pytest.mark.parametrize("field,value,expected", [
-    ("colour", "red", "colour"),
-    ("geometry", "curve", "geometry"),
-    ("names", {"kk": "Жолдар", "ru": "Дороги"}, "names.en"),
-    ("unit", 5, "unit"),
-])
+@pytest.mark.parametrize(
+    "field,value,expected",
+    [
+        ("colour", "red", "colour"),
+        ("geometry", "curve", "geometry"),
+        ("names", {"kk": "Жолдар", "ru": "Дороги"}, "names.en"),
+        ("unit", 5, "unit"),
+    ],
+)
 def test_malformed_definition_names_file_and_field(tmp_path, field, value, expected):
     shutil.copytree(resource_dir("layers"), tmp_path / "layers")
     path = tmp_path / "layers" / "roads.json"

@@ -1,4 +1,5 @@
 """The one clock: GEOWORKS_TODAY fixes "now" for the app, the CLI and the library."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,10 @@ from geoworks import clock
 
 
 def test_a_day_is_noon_utc_and_a_time_is_kept():
-    assert clock.now({"GEOWORKS_TODAY": "2031-02-03"}) == dt.datetime(2031, 2, 3, 12, tzinfo=dt.timezone.utc)
+    assert clock.now({"GEOWORKS_TODAY": "2031-02-03"}) == dt.datetime(2031, 2, 3, 12, tzinfo=dt.UTC)
     assert clock.now({"GEOWORKS_TODAY": "2031-02-03T05:06:07+06:00"}) == dt.datetime(
-        2031, 2, 2, 23, 6, 7, tzinfo=dt.timezone.utc)
+        2031, 2, 2, 23, 6, 7, tzinfo=dt.UTC
+    )
     assert clock.today({"GEOWORKS_TODAY": "2020-02-29"}) == dt.date(2020, 2, 29)
 
 
@@ -23,8 +25,8 @@ def test_config_wins_over_the_environment(monkeypatch):
 
 def test_unset_is_the_system_clock(monkeypatch):
     monkeypatch.delenv("GEOWORKS_TODAY", raising=False)
-    before = dt.datetime.now(dt.timezone.utc)
-    assert before <= clock.now({}) <= dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
+    assert before <= clock.now({}) <= dt.datetime.now(dt.UTC)
 
 
 def test_a_bad_value_names_the_setting():

@@ -1,4 +1,5 @@
 """The demo set: deterministic, on schematic districts, close to the 2019 report with planted mismatches."""
+
 import pytest
 
 from geoworks.demo import build_demo
@@ -16,14 +17,16 @@ def test_same_seed_same_data(catalogue):
 
 def test_districts_are_schematic_and_cover_almaty(demo_store):
     d = demo_store.read_layer("districts")
-    assert sorted(d["slug"]) == sorted(["alatau", "almaly", "auezov", "bostandyk", "zhetysu", "medeu",
-                                        "nauryzbay", "turksib"])
+    assert sorted(d["slug"]) == sorted(
+        ["alatau", "almaly", "auezov", "bostandyk", "zhetysu", "medeu", "nauryzbay", "turksib"]
+    )
     assert set(d["schematic"]) == {1}
     minx, miny, maxx, maxy = d.total_bounds
     assert 76.73 <= minx < 76.76 and 77.15 < maxx <= 77.18 and 43.02 <= miny < 43.05 and 43.38 < maxy <= 43.41
     assert d.geometry.is_valid.all()
     # neighbours share borders: no gaps, no overlaps
     import shapely
+
     polys = list(d.geometry.values)
     assert shapely.union_all(polys).area == pytest.approx(sum(p.area for p in polys), rel=1e-9)
 

@@ -1,4 +1,5 @@
 """A tiny store built in code for the open API tests: lengths and positions known by construction."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -34,7 +35,16 @@ def east_west_line(start_m: float, end_m: float, lat: float = LAT) -> LineString
 ROADS = [
     # id, geometry, name, status, start, end, year, contractor
     ("r1", east_west_line(-1000, 1000), "Crossing the border", "completed", "2019-03-01", "2019-06-30", 2019, "A"),
-    ("r2", east_west_line(200, 700, LAT + 0.01), "<script>alert(1)</script>", "in_progress", "2019-07-01", None, 2019, "=HYPERLINK(\"x\")"),
+    (
+        "r2",
+        east_west_line(200, 700, LAT + 0.01),
+        "<script>alert(1)</script>",
+        "in_progress",
+        "2019-07-01",
+        None,
+        2019,
+        '=HYPERLINK("x")',
+    ),
     ("r3", east_west_line(-3000, -2000, LAT - 0.02), "West only", "planned", "2020-05-01", "2020-09-30", 2020, "B"),
     ("r4", east_west_line(1500, 2500, LAT + 0.03), "East only", "completed", "2018-04-01", "2018-05-15", 2018, "C"),
     ("r5", east_west_line(-1000, 1000), "Duplicate of r1", "completed", "2019-03-01", "2019-06-30", 2019, "A"),

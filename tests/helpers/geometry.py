@@ -1,4 +1,5 @@
 """Geometries with lengths known by construction (pyproj.Geod is the reference)."""
+
 from __future__ import annotations
 
 import geopandas as gpd

@@ -1,4 +1,5 @@
 """Helpers for the import tests: small files with lengths known by construction, store checksums."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,12 +29,18 @@ def works_frame(n: int = 3, metres: float = 1000.0) -> tuple[gpd.GeoDataFrame, f
         g, length = line(offset(*CENTRE, 0, 300 * i), 90, metres)
         geoms.append(g)
         total += length
-    gdf = gpd.GeoDataFrame({
-        "Наименование": [f"көше {i}" for i in range(n)],
-        "Статус": ["completed", "в работе", "planned"][:n] + ["completed"] * max(0, n - 3),
-        "start": ["2019-04-01"] * n, "end": ["15.09.2019"] * n,
-        "Подрядчик": ["ТОО Құрылыс"] * n, "id": [f"src{i}" for i in range(n)],
-    }, geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {
+            "Наименование": [f"көше {i}" for i in range(n)],
+            "Статус": ["completed", "в работе", "planned"][:n] + ["completed"] * max(0, n - 3),
+            "start": ["2019-04-01"] * n,
+            "end": ["15.09.2019"] * n,
+            "Подрядчик": ["ТОО Құрылыс"] * n,
+            "id": [f"src{i}" for i in range(n)],
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
     return gdf, total
 
 
@@ -71,6 +78,12 @@ def many_lines(n: int, seed: int = 1) -> gpd.GeoDataFrame:
     y0 = rng.uniform(43.20, 43.32, n)
     coords = np.stack([np.stack([x0, y0], 1), np.stack([x0 + 0.001, y0 + 0.0005], 1)], 1)
     geoms = shapely.linestrings(coords)
-    return gpd.GeoDataFrame({"name": np.char.add("street ", (np.arange(n) % 997).astype(str)),
-                             "status": np.where(np.arange(n) % 2, "completed", "planned"),
-                             "year": 2019}, geometry=geoms, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "name": np.char.add("street ", (np.arange(n) % 997).astype(str)),
+            "status": np.where(np.arange(n) % 2, "completed", "planned"),
+            "year": 2019,
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )

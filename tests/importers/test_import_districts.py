@@ -1,4 +1,5 @@
 """Importing district polygons: known slugs kept by name in any language, works re-annotated."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -22,12 +23,15 @@ def _districts(data_dir):
     return open_store({"GEOWORKS_DATA_DIR": str(data_dir)}).read_layer("districts")
 
 
-@pytest.mark.parametrize("parts,name_field", [
-    (("almaty-districts-akilbekov", "almaty-districts.geojson"), None),       # en names, Bostandyq spelling
-    (("almaty-districts-osmb-ruthamey", "almaty_districts_merged.shp"), None),  # ru names, Medeu in 2 rows
-    (("almaty-districts-nominatim-kalmenov", "almaty_districts.geojson"), "osm_name"),  # kk names
-    (("almaty-gis-almatyhood", "gis_districts.geojson"), None),                # short ru names
-])
+@pytest.mark.parametrize(
+    "parts,name_field",
+    [
+        (("almaty-districts-akilbekov", "almaty-districts.geojson"), None),  # en names, Bostandyq spelling
+        (("almaty-districts-osmb-ruthamey", "almaty_districts_merged.shp"), None),  # ru names, Medeu in 2 rows
+        (("almaty-districts-nominatim-kalmenov", "almaty_districts.geojson"), "osm_name"),  # kk names
+        (("almaty-gis-almatyhood", "gis_districts.geojson"), None),  # short ru names
+    ],
+)
 def test_real_district_files_keep_the_eight_slugs(tmp_path, parts, name_field):
     demo_copy = tmp_path / "fresh"  # an empty store: the districts import creates it
     path = shared_file("data", *parts)
@@ -58,8 +62,9 @@ def test_districts_import_reannotates_works(demo_copy):
 def test_unknown_district_gets_a_slug_and_a_warning(tmp_path):
     demo_copy = tmp_path / "fresh"
     p = tmp_path / "d.geojson"
-    gpd.GeoDataFrame({"name": ["Карасайский район"]}, geometry=[polygon_around(76.8, 43.2, 3000)],
-                     crs="EPSG:4326").to_file(p)
+    gpd.GeoDataFrame(
+        {"name": ["Карасайский район"]}, geometry=[polygon_around(76.8, 43.2, 3000)], crs="EPSG:4326"
+    ).to_file(p)
     r = run(demo_copy, "import", p, "--layer", "districts")
     assert r.exit_code == 0 and "matches no known district; stored as 'karasayskiy'" in r.output
     assert "no polygon for known districts" in r.output

@@ -1,4 +1,5 @@
 """Importing files: every format, mapping, validation messages, atomicity, duplicates, rollback."""
+
 from __future__ import annotations
 
 import zipfile
@@ -16,8 +17,9 @@ from tests.helpers.imports import CENTRE, line, polygon_around, store_fingerprin
 
 
 def run(data_dir, *args):
-    result = CliRunner().invoke(main, list(map(str, args)), env={"GEOWORKS_DATA_DIR": str(data_dir),
-                                                                 "GEOWORKS_USER": "tester"})
+    result = CliRunner().invoke(
+        main, list(map(str, args)), env={"GEOWORKS_DATA_DIR": str(data_dir), "GEOWORKS_USER": "tester"}
+    )
     return result
 
 
@@ -106,7 +108,8 @@ def test_csv_with_lon_lat_points(demo_copy, tmp_path):
     from geoworks.storage import open_store
 
     yards = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}).read_layer(
-        "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]})
+        "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]}
+    )
     assert sorted(yards["status"]) == ["completed", "planned"]
     assert set(yards.geom_type) == {"Point"}
 
@@ -188,8 +191,9 @@ def test_impossible_coordinates_for_declared_crs(demo_copy, tmp_path):
 def test_far_outside_skipped_or_rejected(demo_copy, tmp_path):
     gdf, total = works_frame(2)
     far, _ = line((24.94, 60.17), 90, 500)  # Helsinki
-    gdf = pd.concat([gdf, gpd.GeoDataFrame({"Наименование": ["far"]}, geometry=[far], crs="EPSG:4326")],
-                    ignore_index=True)
+    gdf = pd.concat(
+        [gdf, gpd.GeoDataFrame({"Наименование": ["far"]}, geometry=[far], crs="EPSG:4326")], ignore_index=True
+    )
     p = tmp_path / "outside.geojson"
     gdf.to_file(p)
     before = store_fingerprint(demo_copy)
@@ -225,7 +229,8 @@ def test_invalid_polygon_repaired_or_rejected_with_strict(demo_copy, tmp_path):
     from geoworks.storage import open_store
 
     yards = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}).read_layer(
-        "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]})
+        "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]}
+    )
     assert shapely.is_valid(np.asarray(yards.geometry.values)).all()
     assert int(batches(demo_copy).iloc[-1]["repaired"]) == 1
 

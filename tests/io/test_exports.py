@@ -1,8 +1,9 @@
 """geoworks.io.exports: files written from GeoDataFrames and read back."""
+
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import geopandas as gpd
 import openpyxl
@@ -22,11 +23,13 @@ def works() -> gpd.GeoDataFrame:
 
 
 def test_filename_says_what_and_when():
-    when = datetime(2019, 12, 31, 23, 5, tzinfo=timezone.utc)
+    when = datetime(2019, 12, 31, 23, 5, tzinfo=UTC)
     name = exports.export_filename("roads", {"district": "almaly", "year": 2019, "status": None}, "gpkg", when)
     assert name == "geoworks_roads_district-almaly_year-2019_20191231T2305Z.gpkg"
-    assert exports.export_filename("roads", {"district": "../../etc passwd"}, "csv", when) == \
-        "geoworks_roads_district-..-..-etc-passwd_20191231T2305Z.csv"
+    assert (
+        exports.export_filename("roads", {"district": "../../etc passwd"}, "csv", when)
+        == "geoworks_roads_district-..-..-etc-passwd_20191231T2305Z.csv"
+    )
 
 
 def test_gpkg_round_trip(works, tmp_path):

@@ -1,4 +1,5 @@
 """The one file reader: read_source (as read, for the importers) and read_vector (EPSG:4326, for measure and plan)."""
+
 from __future__ import annotations
 
 import zipfile
@@ -34,20 +35,29 @@ def test_read_vector_is_read_source_in_wgs84(tmp_path, lines):
     assert source.crs_declared and source.frame.crs.to_epsg() == 32643 and source.format == "GeoPackage"
     wgs = read_vector(path)
     assert wgs.crs.to_epsg() == 4326 and list(wgs["name"]) == ["a", "b"]
-    assert geodesic_lengths_m(wgs.geometry.values) == pytest.approx(geodesic_lengths_m(lines.geometry.values),
-                                                                     rel=1e-6)
+    assert geodesic_lengths_m(wgs.geometry.values) == pytest.approx(geodesic_lengths_m(lines.geometry.values), rel=1e-6)
 
 
-@pytest.mark.parametrize("name, content, words", [
-    ("missing.geojson", None, "lines file: file not found"),
-    ("empty.geojson", b"", "lines file: the file is empty"),
-    ("cut.geojson", b'{"type": "FeatureCollection", "features": [', "lines file: cannot be read as a vector file ("),
-    ("none.geojson", b'{"type": "FeatureCollection", "features": []}', "lines file: contains no features"),
-    ("bad.zip", b"PK not a zip", "lines file: cannot be read as a vector file ("),
-    ("plain.csv", b"name,size\na,1\n", "lines file: no geometry: expected a WKT column"),
-    ("wkt.csv", b'name,wkt\na,"LINESTRING (76.9 43.2, 76.91 43.2)"\nb,"LINESTRING (76.9"\n',
-     "lines file: feature 2: field 'wkt': 'LINESTRING (76.9' is not valid WKT"),
-])
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("missing.geojson", None, "lines file: file not found"),
+        ("empty.geojson", b"", "lines file: the file is empty"),
+        (
+            "cut.geojson",
+            b'{"type": "FeatureCollection", "features": [',
+            "lines file: cannot be read as a vector file (",
+        ),
+        ("none.geojson", b'{"type": "FeatureCollection", "features": []}', "lines file: contains no features"),
+        ("bad.zip", b"PK not a zip", "lines file: cannot be read as a vector file ("),
+        ("plain.csv", b"name,size\na,1\n", "lines file: no geometry: expected a WKT column"),
+        (
+            "wkt.csv",
+            b'name,wkt\na,"LINESTRING (76.9 43.2, 76.91 43.2)"\nb,"LINESTRING (76.9"\n',
+            "lines file: feature 2: field 'wkt': 'LINESTRING (76.9' is not valid WKT",
+        ),
+    ],
+)
 def test_read_vector_messages(tmp_path, name, content, words):
     path = tmp_path / name
     if content is not None:
@@ -139,8 +149,9 @@ def test_csv_lon_lat_wkt_and_xy(tmp_path):
 
 def test_z_values_are_dropped(tmp_path):
     path = tmp_path / "z.geojson"
-    gpd.GeoDataFrame({"n": [1]}, geometry=[LineString([(76.9, 43.2, 800), (76.91, 43.2, 810)])],
-                     crs="EPSG:4326").to_file(path)
+    gpd.GeoDataFrame(
+        {"n": [1]}, geometry=[LineString([(76.9, 43.2, 800), (76.91, 43.2, 810)])], crs="EPSG:4326"
+    ).to_file(path)
     assert not shapely.has_z(read_source(path).frame.geometry.values).any()
     assert not shapely.has_z(read_vector(path).geometry.values).any()
 

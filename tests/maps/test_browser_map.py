@@ -1,5 +1,6 @@
 """The map pages in headless chromium: districts and lines drawn, layer toggle, languages,
 district page from the map, table vs API totals, escaping, no tiles, no failed asset request."""
+
 from __future__ import annotations
 
 import base64
@@ -34,14 +35,17 @@ def districts_drawn(page):
 
 def pixels(page, colour):
     """Canvas pixels of exactly ``colour`` (#rrggbb): what is really painted for a layer."""
-    return page.evaluate("""hex => {
+    return page.evaluate(
+        """hex => {
         const [r, g, b] = [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16));
         let n = 0;
         for (const cv of document.querySelectorAll('.leaflet-overlay-pane canvas')) {
             const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
             for (let i = 0; i < d.length; i += 4) if (d[i] === r && d[i+1] === g && d[i+2] === b && d[i+3] === 255) n++;
         }
-        return n; }""", colour)
+        return n; }""",
+        colour,
+    )
 
 
 def wait_pixels(page, colour, ok, timeout_ms=5000):
@@ -185,8 +189,8 @@ def test_filters_update_map_table_and_chart(page, live_server, demo_store, catal
     t = compute_totals(demo_store, catalogue, Filters(status="planned")).table
     planned = t[(t.layer == "roads") & (t.district == "city")].iloc[0]
     assert drawn(page, "roads") == planned["features"] < all_roads
-    cell = page.locator('#km-table td[data-layer=roads][data-district=city]').inner_text()
-    assert cell == f'{planned["km"]:.2f}'
+    cell = page.locator("#km-table td[data-layer=roads][data-district=city]").inner_text()
+    assert cell == f"{planned['km']:.2f}"
     assert page.locator(".gw-bar-row").count() == 8
     assert page.problems == []
 
@@ -197,7 +201,8 @@ def test_table_matches_the_api_totals(page, live_server, demo_store, catalogue):
     stub_tiles(page)
     open_map(page, live_server.url + "/?lang=en")
     cells = page.eval_on_selector_all(
-        "#km-table td", "tds => tds.map(td => [td.dataset.layer, td.dataset.district, td.textContent])")
+        "#km-table td", "tds => tds.map(td => [td.dataset.layer, td.dataset.district, td.textContent])"
+    )
     assert len(cells) == len(catalogue.layers) * (len(catalogue.districts) + 1)
     api = page.request.get(live_server.url + "/api/totals")
     if api.ok:
@@ -206,7 +211,7 @@ def test_table_matches_the_api_totals(page, live_server, demo_store, catalogue):
         ref = {(r.layer, r.district): r._asdict() for r in compute_totals(demo_store, catalogue).table.itertuples()}
     for layer, district, text in cells:
         r = ref[(layer, district)]
-        want = f'{r["km"]:.2f}' if catalogue.layers[layer].unit == "km" else str(int(r["count"]))
+        want = f"{r['km']:.2f}" if catalogue.layers[layer].unit == "km" else str(int(r["count"]))
         assert text == want, (layer, district)
     assert page.problems == []
 
@@ -220,16 +225,15 @@ def test_no_tiles_reachable_still_shows_districts_and_works(page, live_server):
 
 @pytest.fixture(scope="module")
 def nasty_server(tmp_path_factory):
-    from tests.conftest import start_live_server
     from geoworks.web import create_app
+    from tests.conftest import start_live_server
 
     works = small_works()
     works["name"] = [NASTY[0], NASTY[1] + NASTY[2], NASTY[3] + NASTY[4]]
     works["contractor"] = [NASTY[4], NASTY[3], NASTY[0]]
     path = tmp_path_factory.mktemp("browser-nasty")
     build_store(path, {"roads": works}, {"dataset": "test", "source": "<b>src</b> & </script>"})
-    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path),
-                                           "GEOWORKS_TILES": "none"}))
+    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TILES": "none"}))
     yield server
     server.stop()
 
@@ -251,7 +255,9 @@ def test_values_from_data_show_as_typed_and_never_run(page, nasty_server):
     page.wait_for_function("document.documentElement.dataset.gwMap === 'ready' && geoworks.drawn('roads') === 1")
     page.mouse.move(5, 5)
     click_work(page, "roads", hover=True)
-    page.wait_for_function("[...document.querySelectorAll('.leaflet-tooltip')].some(t => t.textContent.includes('quotes'))")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.leaflet-tooltip')].some(t => t.textContent.includes('quotes'))"
+    )
     assert NASTY[1] + NASTY[2] in page.locator(".leaflet-tooltip").all_inner_texts()
     page.goto(nasty_server.url + "/districts/almaly?lang=en")
     page.wait_for_selector("html[data-gw-map=ready]")

@@ -1,4 +1,5 @@
 """The map service: shading, the km table, the features endpoint, escaping, languages, local assets."""
+
 from __future__ import annotations
 
 import re
@@ -21,15 +22,22 @@ def line(lon, lat, az, metres, steps=1):
 
 def small_works():
     """Three roads with lengths known by construction, in the west district (lon < 76.95)."""
-    a = line(76.92, LAT, 90, 1000)        # 1 km, 2019 completed
-    b = line(76.93, LAT + 0.01, 90, 10)   # 10 m, 2019 completed
-    c = line(76.91, LAT - 0.02, 0, 500)   # 500 m, 2020 planned
-    return gpd.GeoDataFrame({
-        "id": ["r-a", "r-b", "r-c"], "name": ["Alpha street", "Beta lane", "Gamma road"],
-        "status": ["completed", "completed", "planned"], "start_date": ["2019-04-01", "2019-05-01", "2020-03-01"],
-        "end_date": ["2019-09-30", "2019-06-01", "2020-11-30"], "year": [2019, 2019, 2020],
-        "contractor": ["Builder one", "Builder two", "Builder three"],
-    }, geometry=[a, b, c], crs="EPSG:4326")
+    a = line(76.92, LAT, 90, 1000)  # 1 km, 2019 completed
+    b = line(76.93, LAT + 0.01, 90, 10)  # 10 m, 2019 completed
+    c = line(76.91, LAT - 0.02, 0, 500)  # 500 m, 2020 planned
+    return gpd.GeoDataFrame(
+        {
+            "id": ["r-a", "r-b", "r-c"],
+            "name": ["Alpha street", "Beta lane", "Gamma road"],
+            "status": ["completed", "completed", "planned"],
+            "start_date": ["2019-04-01", "2019-05-01", "2020-03-01"],
+            "end_date": ["2019-09-30", "2019-06-01", "2020-11-30"],
+            "year": [2019, 2019, 2020],
+            "contractor": ["Builder one", "Builder two", "Builder three"],
+        },
+        geometry=[a, b, c],
+        crs="EPSG:4326",
+    )
 
 
 def build_store(path, layers: dict[str, gpd.GeoDataFrame], meta: dict | None = None):
@@ -40,9 +48,17 @@ def build_store(path, layers: dict[str, gpd.GeoDataFrame], meta: dict | None = N
 
     cat = default_catalogue()
     d = two_districts()
-    districts = gpd.GeoDataFrame({"slug": [WEST, EAST], "name_kk": ["W", "E"], "name_ru": ["W", "E"],
-                                  "name_en": ["W", "E"], "schematic": [1, 1]}, geometry=d.geometry.values,
-                                 crs="EPSG:4326")
+    districts = gpd.GeoDataFrame(
+        {
+            "slug": [WEST, EAST],
+            "name_kk": ["W", "E"],
+            "name_ru": ["W", "E"],
+            "name_en": ["W", "E"],
+            "schematic": [1, 1],
+        },
+        geometry=d.geometry.values,
+        crs="EPSG:4326",
+    )
     store = open_store({"GEOWORKS_DATA_DIR": str(path)})
     with store.transaction() as tx:
         tx.write_layer("districts", districts)
@@ -69,6 +85,7 @@ def features(client, **params):
 
 
 # --- pure functions ---------------------------------------------------------------------------
+
 
 def test_shade_ramps_from_white_to_the_layer_colour():
     from geoworks.maps.city import mix, shade
@@ -107,6 +124,7 @@ def test_pixel_degrees_halves_per_zoom():
 
 
 # --- the features endpoint --------------------------------------------------------------------
+
 
 def test_features_in_bbox_only(small_app):
     c = small_app.test_client()
@@ -162,20 +180,23 @@ def test_work_detail_has_geodesic_length(small_app):
     assert d["length_m"] == pytest.approx(want, rel=1e-6) and d["length_m"] == pytest.approx(1000, rel=1e-6)
 
 
-@pytest.mark.parametrize("url,status,words", [
-    ("/map/features/roads.geojson?bbox=1,2,3", 400, "bbox"),
-    ("/map/features/roads.geojson?bbox=a,b,c,d", 400, "bbox"),
-    ("/map/features/roads.geojson?bbox=0,0,200,10", 400, "outside"),
-    ("/map/features/roads.geojson?bbox=10,10,0,0", 400, "min"),
-    ("/map/features/roads.geojson?zoom=abc", 400, "zoom"),
-    ("/map/features/roads.geojson?zoom=40", 400, "zoom"),
-    ("/map/features/roads.geojson?status=bogus", 400, "status"),
-    ("/map/features/roads.geojson?district=nowhere", 400, "district"),
-    ("/map/features/roads.geojson?year=20x9", 400, "year"),
-    ("/map/features/nolayer.geojson", 404, "unknown layer"),
-    ("/map/works/roads/none.json", 404, "no work"),
-    ("/map/works/nolayer/x.json", 404, "unknown layer"),
-])
+@pytest.mark.parametrize(
+    "url,status,words",
+    [
+        ("/map/features/roads.geojson?bbox=1,2,3", 400, "bbox"),
+        ("/map/features/roads.geojson?bbox=a,b,c,d", 400, "bbox"),
+        ("/map/features/roads.geojson?bbox=0,0,200,10", 400, "outside"),
+        ("/map/features/roads.geojson?bbox=10,10,0,0", 400, "min"),
+        ("/map/features/roads.geojson?zoom=abc", 400, "zoom"),
+        ("/map/features/roads.geojson?zoom=40", 400, "zoom"),
+        ("/map/features/roads.geojson?status=bogus", 400, "status"),
+        ("/map/features/roads.geojson?district=nowhere", 400, "district"),
+        ("/map/features/roads.geojson?year=20x9", 400, "year"),
+        ("/map/features/nolayer.geojson", 404, "unknown layer"),
+        ("/map/works/roads/none.json", 404, "no work"),
+        ("/map/works/nolayer/x.json", 404, "unknown layer"),
+    ],
+)
 def test_bad_requests_are_named(small_app, url, status, words):
     store = small_app.extensions["geoworks"].store
     before = store.version()
@@ -185,6 +206,7 @@ def test_bad_requests_are_named(small_app, url, status, words):
 
 
 # --- pages ------------------------------------------------------------------------------------
+
 
 def test_city_page_is_small_and_uses_only_local_assets(client):
     res = client.get("/?lang=en")
@@ -239,7 +261,7 @@ def test_district_page_links_and_totals(client, demo_store, catalogue):
     assert 'href="/"' in html and all(f'href="/districts/{s}"' in html for s in catalogue.districts)
     t = compute_totals(demo_store, catalogue).table
     roads = t[(t.layer == "roads") & (t.district == "bostandyk")].iloc[0]
-    assert f'{roads["km"]:.2f}' in html
+    assert f"{roads['km']:.2f}" in html
     assert client.get("/districts/atlantis").status_code == 404
 
 
@@ -278,7 +300,8 @@ def test_values_from_data_are_escaped_in_pages(nasty_app):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&#39;); alert(1);//" in html
     data = c.get("/map/features/roads.geojson?zoom=18").get_json()
     assert sorted(f["properties"]["n"] for f in data["features"]) == sorted(
-        [NASTY[0], NASTY[1] + NASTY[2], NASTY[3] + NASTY[4]])
+        [NASTY[0], NASTY[1] + NASTY[2], NASTY[3] + NASTY[4]]
+    )
     assert c.get("/map/works/roads/r-a.json").get_json()["contractor"] == NASTY[4]
 
 
@@ -290,7 +313,7 @@ def test_map_builders_return_folium_maps(demo_store, catalogue):
 
     districts = demo_store.read_layer("districts")
     opts = MapOptions(layer_names={k: v.names.en for k, v in catalogue.layers.items()})
-    m = city_map(catalogue, districts, {s: 1.0 for s in catalogue.districts}, "#ff0000", opts, {})
+    m = city_map(catalogue, districts, dict.fromkeys(catalogue.districts, 1.0), "#ff0000", opts, {})
     assert isinstance(m, folium.Map)
     parts = map_parts(m)
     assert "geoworks.attach(" in parts["script"] and "/static/vendor/leaflet/leaflet.js" in parts["header"]
@@ -305,8 +328,9 @@ def test_every_map_label_is_translated():
     from babel.messages.pofile import read_po
 
     root = Path(__file__).resolve().parents[2]
-    sources = [root / "geoworks/web/pages.py"] + [root / "templates" / n for n in
-                                                  ("pages/city.html", "pages/district.html", "_map_macros.html")]
+    sources = [root / "geoworks/web/pages.py"] + [
+        root / "templates" / n for n in ("pages/city.html", "pages/district.html", "_map_macros.html")
+    ]
     pattern = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
     msgids = {a or b for src in sources for a, b in pattern.findall(src.read_text(encoding="utf-8"))}
     msgids = {m.replace('\\"', '"') for m in msgids}

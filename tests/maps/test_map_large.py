@@ -1,4 +1,5 @@
 """A generated 100k-feature layer: the city page stays small, the features answer stays bounded."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -20,11 +21,23 @@ def big_layer(n: int = N) -> gpd.GeoDataFrame:
     coords = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0 + 0.0001], 1)], 1)
     geoms = shapely.linestrings(coords)
     ids = np.char.add("big-", k.astype(str))
-    return gpd.GeoDataFrame({
-        "id": ids, "name": np.char.add("Street ", (k % 5000).astype(str)),
-        "status": np.where(k % 3 == 0, "planned", "completed"), "start_date": "2019-05-01",
-        "end_date": "2019-10-01", "year": 2019, "contractor": "Big builder", "district": None,
-        "length_m": 0.0, "area_m2": 0.0, "batch_id": "big"}, geometry=geoms, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "name": np.char.add("Street ", (k % 5000).astype(str)),
+            "status": np.where(k % 3 == 0, "planned", "completed"),
+            "start_date": "2019-05-01",
+            "end_date": "2019-10-01",
+            "year": 2019,
+            "contractor": "Big builder",
+            "district": None,
+            "length_m": 0.0,
+            "area_m2": 0.0,
+            "batch_id": "big",
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
 
 
 def write_big(path, demo_dir, layer_id: str = "power") -> None:

@@ -1,4 +1,5 @@
 """The map service on real data: Almaty's 8 district polygons and the 2013 OSM roads (© OpenStreetMap contributors)."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -18,23 +19,35 @@ def real_app(tmp_path_factory, catalogue):
     dpath = shared_file("data", "almaty-districts-akilbekov", "almaty-districts.geojson")
     rpath = shared_file("data", "almaty-osm-2013-aliilyas", "almaty_2013_roads.geojson")
     raw = read_vector(dpath, None, None)
-    districts = gpd.GeoDataFrame({"slug": [catalogue.district_slug(n) for n in raw["nameRu"]]},
-                                 geometry=raw.geometry.values, crs="EPSG:4326")
+    districts = gpd.GeoDataFrame(
+        {"slug": [catalogue.district_slug(n) for n in raw["nameRu"]]}, geometry=raw.geometry.values, crs="EPSG:4326"
+    )
     assert districts["slug"].notna().all()
     for lang in ("kk", "ru", "en"):
         districts[f"name_{lang}"] = [catalogue.districts[s].names.get(lang) for s in districts["slug"]]
     districts["schematic"] = 0
     roads = read_vector(rpath, None, None)
-    works = gpd.GeoDataFrame({"id": "osm-" + roads["osm_id"].astype(str), "name": roads["name"].fillna(""),
-                              "status": "completed", "start_date": None, "end_date": None, "year": 2013,
-                              "contractor": None}, geometry=roads.geometry.values, crs="EPSG:4326")
+    works = gpd.GeoDataFrame(
+        {
+            "id": "osm-" + roads["osm_id"].astype(str),
+            "name": roads["name"].fillna(""),
+            "status": "completed",
+            "start_date": None,
+            "end_date": None,
+            "year": 2013,
+            "contractor": None,
+        },
+        geometry=roads.geometry.values,
+        crs="EPSG:4326",
+    )
     path = tmp_path_factory.mktemp("map-real")
     store = open_store({"GEOWORKS_DATA_DIR": str(path)})
     with store.transaction() as tx:
         tx.write_layer("districts", districts)
         tx.write_layer("roads", conform(annotate(works, catalogue.layer("roads"), districts)))
-        tx.write_table("meta", pd.DataFrame({"key": ["dataset", "source"],
-                                             "value": ["osm-2013", "© OpenStreetMap contributors"]}))
+        tx.write_table(
+            "meta", pd.DataFrame({"key": ["dataset", "source"], "value": ["osm-2013", "© OpenStreetMap contributors"]})
+        )
     return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TILES": "none"})
 
 
@@ -47,7 +60,10 @@ def test_real_city_page_is_small_and_matches_totals(real_app, catalogue):
     res = c.get("/?lang=en&layer=roads")
     html = res.get_data(as_text=True)
     assert res.status_code == 200 and len(res.data) < 500_000 and "demo-banner" not in html
-    t = compute_totals(real_app.extensions["geoworks"].store, catalogue, ).table
+    t = compute_totals(
+        real_app.extensions["geoworks"].store,
+        catalogue,
+    ).table
     city = float(t[(t.layer == "roads") & (t.district == "city")]["km"].iloc[0])
     assert city > 100  # thousands of real streets
     cell = re.search(r'<td data-layer="roads" data-district="city" data-value="([0-9.e-]+)">', html)

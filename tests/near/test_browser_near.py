@@ -1,4 +1,5 @@
 """Near-me page in a real browser: click on the map to search; a 360-px-wide phone screen."""
+
 from __future__ import annotations
 
 from tests.conftest import screenshot
@@ -6,8 +7,11 @@ from tests.conftest import screenshot
 
 def _problems(pg):
     # map tiles come from the tile server on the Internet, unreachable here: not a page problem
-    return [p for p in pg.problems if "tile.openstreetmap" not in p and "ERR_" not in p and "favicon" not in p
-            and "404 (NOT FOUND)" not in p]
+    return [
+        p
+        for p in pg.problems
+        if "tile.openstreetmap" not in p and "ERR_" not in p and "favicon" not in p and "404 (NOT FOUND)" not in p
+    ]
 
 
 def test_click_on_map_searches(page, live_server):
@@ -29,8 +33,9 @@ def test_click_on_map_searches(page, live_server):
 
 
 def test_phone_viewport(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     pg = context.new_page()
     problems = []
     pg.on("pageerror", lambda exc: problems.append(str(exc)))
@@ -56,8 +61,11 @@ def test_phone_viewport(browser, live_server):
 
 
 def test_use_my_location(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740},
-                                  geolocation={"latitude": 43.2383, "longitude": 76.9453}, permissions=["geolocation"])
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        geolocation={"latitude": 43.2383, "longitude": 76.9453},
+        permissions=["geolocation"],
+    )
     pg = context.new_page()
     try:
         pg.goto(f"{live_server.url}/near?lang=en")

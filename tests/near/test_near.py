@@ -1,4 +1,5 @@
 """Near-me core: distances on the ellipsoid to the nearest point of each work, radius, filters."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -13,9 +14,24 @@ LON, LATQ = LON0, LAT  # the resident's courtyard
 
 def works(rows, layer="roads"):
     return gpd.GeoDataFrame(
-        [{"id": r[0], "name": r[0], "name_ru": r[0], "status": r[2] if len(r) > 2 else "planned",
-          "start_date": "2026-05-01", "end_date": "2026-09-30", "year": 2026, "contractor": "ТОО «X»",
-          "district": "almaly", "geometry": r[1]} for r in rows], geometry="geometry", crs="EPSG:4326")
+        [
+            {
+                "id": r[0],
+                "name": r[0],
+                "name_ru": r[0],
+                "status": r[2] if len(r) > 2 else "planned",
+                "start_date": "2026-05-01",
+                "end_date": "2026-09-30",
+                "year": 2026,
+                "contractor": "ТОО «X»",
+                "district": "almaly",
+                "geometry": r[1],
+            }
+            for r in rows
+        ],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
 
 
 def ring_of_works():
@@ -66,8 +82,10 @@ def test_polygon_containing_point_is_at_zero():
 
 def test_filters_layer_status_dates():
     p = shapely.Point(offset(LON, LATQ, 0, 100))
-    layers = {"roads": works([("r-planned", p, "planned"), ("r-done", p, "completed")]),
-              "gas": works([("g-progress", p, "in_progress")])}
+    layers = {
+        "roads": works([("r-planned", p, "planned"), ("r-done", p, "completed")]),
+        "gas": works([("g-progress", p, "in_progress")]),
+    }
     idx = NearIndex(layers)
     assert set(idx.query(NearQuery(LATQ, LON, 500)).works["id"]) == {"r-planned", "g-progress"}
     assert set(idx.query(NearQuery(LATQ, LON, 500, layers=("gas",))).works["id"]) == {"g-progress"}
@@ -87,17 +105,20 @@ def test_index_agrees_with_full_scan_on_demo(demo_store, catalogue):
         assert a.candidates < len(idx) / 10
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({}, "coordinates are missing"),
-    ({"lat": "x", "lon": "76.9"}, "must be numbers"),
-    ({"lat": "51.1", "lon": "71.4"}, "far outside"),
-    ({"lat": "76.9", "lon": "43.25"}, "far outside"),
-    ({"lat": "43.25", "lon": "76.9", "radius": "50"}, "between 100 and 5000"),
-    ({"lat": "43.25", "lon": "76.9", "radius": "5001"}, "between 100 and 5000"),
-    ({"lat": "43.25", "lon": "76.9", "layers": "roads,tramways"}, "unknown layer 'tramways'"),
-    ({"lat": "43.25", "lon": "76.9", "statuses": "dug"}, "unknown status 'dug'"),
-    ({"lat": "43.25", "lon": "76.9", "date_from": "01.02.2026"}, "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({}, "coordinates are missing"),
+        ({"lat": "x", "lon": "76.9"}, "must be numbers"),
+        ({"lat": "51.1", "lon": "71.4"}, "far outside"),
+        ({"lat": "76.9", "lon": "43.25"}, "far outside"),
+        ({"lat": "43.25", "lon": "76.9", "radius": "50"}, "between 100 and 5000"),
+        ({"lat": "43.25", "lon": "76.9", "radius": "5001"}, "between 100 and 5000"),
+        ({"lat": "43.25", "lon": "76.9", "layers": "roads,tramways"}, "unknown layer 'tramways'"),
+        ({"lat": "43.25", "lon": "76.9", "statuses": "dug"}, "unknown status 'dug'"),
+        ({"lat": "43.25", "lon": "76.9", "date_from": "01.02.2026"}, "YYYY-MM-DD"),
+    ],
+)
 def test_bad_input_named(catalogue, kwargs, words):
     with pytest.raises(NearInputError, match=words):
         parse_query(catalogue, **kwargs)

@@ -1,4 +1,5 @@
 """Street and object name search: kk / ru / Latin spellings of the same street."""
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,18 @@ def test_abai_variants_share_keys(text):
     assert name_keys(text) == name_keys("Абай даңғылы") == ("ab",)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Райымбек даңғылы", "пр-т Райымбека"), ("Raiymbek", "проспект Райымбека"), ("Төле би көшесі", "ул. Толе Би"),
-    ("Жібек жолы даңғылы", "Zhibek Zholy"), ("Шаңырақ-1 ықшамауданы, 5-көше", "мкр. Шанырак-1, улица 5"),
-    ("Бауыржан Момышұлы көшесі", "ул. Бауыржана Момышулы"), ("Әл-Фараби даңғылы", "al-Farabi ave"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Райымбек даңғылы", "пр-т Райымбека"),
+        ("Raiymbek", "проспект Райымбека"),
+        ("Төле би көшесі", "ул. Толе Би"),
+        ("Жібек жолы даңғылы", "Zhibek Zholy"),
+        ("Шаңырақ-1 ықшамауданы, 5-көше", "мкр. Шанырак-1, улица 5"),
+        ("Бауыржан Момышұлы көшесі", "ул. Бауыржана Момышулы"),
+        ("Әл-Фараби даңғылы", "al-Farabi ave"),
+    ],
+)
 def test_spelling_variants_match(a, b):
     assert match_score(name_keys(a), name_keys(b)) == pytest.approx(1.0)
 
@@ -56,8 +64,14 @@ def test_real_works_map_names(tmp_path):
     data = json.loads(shared_file("data", "almaty-works-gisclone", "gisData.json").read_text())
     rows = [r for r in data if r.get("address") and r.get("marker")]
     assert rows
-    table = pd.DataFrame({"name": [r["address"] for r in rows], "name_ru": [r["address"] for r in rows],
-                          "district": ["x"] * len(rows), "layer": ["courtyards"] * len(rows)})
+    table = pd.DataFrame(
+        {
+            "name": [r["address"] for r in rows],
+            "name_ru": [r["address"] for r in rows],
+            "district": ["x"] * len(rows),
+            "layer": ["courtyards"] * len(rows),
+        }
+    )
     geoms = [shapely.geometry.shape(r["marker"]) for r in rows]
     streets = StreetIndex(table, geoms)
     for r in rows[:15]:

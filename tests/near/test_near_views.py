@@ -1,4 +1,5 @@
 """Near-me views without Flask: the page's context, the API's GeoJSON and the Atom feed as plain data."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,30 +28,94 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _works(rows) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame([
-        {"id": wid, "name": name, "name_ru": name_ru, "status": status, "start_date": start, "end_date": end,
-         "year": 2026, "contractor": contractor, "district": district, "batch_id": "t", "geometry": geom}
-        for wid, name, name_ru, status, start, end, contractor, district, geom in rows],
-        geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        [
+            {
+                "id": wid,
+                "name": name,
+                "name_ru": name_ru,
+                "status": status,
+                "start_date": start,
+                "end_date": end,
+                "year": 2026,
+                "contractor": contractor,
+                "district": district,
+                "batch_id": "t",
+                "geometry": geom,
+            }
+            for wid, name, name_ru, status, start, end, contractor, district, geom in rows
+        ],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
 
 
 @pytest.fixture(scope="module")
 def index() -> NearIndex:
     mid = offset(LON, LAT, 180, 50)
-    roads = _works([
-        ("n300", "Абай даңғылы", "проспект Абая", "planned", "2026-12-01", "2026-12-31", "ТОО «Дорстрой»", "almaly",
-         shapely.Point(offset(LON, LAT, 0, 300))),
-        ("e499", "Сәтбаев көшесі", "улица Сатпаева", "in_progress", "2026-03-01", "2026-12-20", "ТОО <b>Evil</b>",
-         "almaly", shapely.Point(offset(LON, LAT, 90, 499))),
-        ("e501", "Абай даңғылы", "проспект Абая", "planned", "2026-12-01", "2026-12-31", "ТОО «Дорстрой»", "almaly",
-         shapely.Point(offset(LON, LAT, 90, 501))),
-        ("b2", "Абай даңғылы", "проспект Абая", "planned", "2026-12-01", "2026-12-31", "ТОО «Дорстрой»", "bostandyk",
-         shapely.Point(offset(LON, LAT, 180, 3000))),
-    ])
-    water = _works([
-        ("w50", "<script>alert(1)</script>", "Жандосова", "in_progress", "2026-01-10", "2026-12-25", "«Алматы Су»",
-         "almaly", shapely.LineString([offset(*mid, 270, 3000), mid, offset(*mid, 90, 3000)])),
-    ])
+    roads = _works(
+        [
+            (
+                "n300",
+                "Абай даңғылы",
+                "проспект Абая",
+                "planned",
+                "2026-12-01",
+                "2026-12-31",
+                "ТОО «Дорстрой»",
+                "almaly",
+                shapely.Point(offset(LON, LAT, 0, 300)),
+            ),
+            (
+                "e499",
+                "Сәтбаев көшесі",
+                "улица Сатпаева",
+                "in_progress",
+                "2026-03-01",
+                "2026-12-20",
+                "ТОО <b>Evil</b>",
+                "almaly",
+                shapely.Point(offset(LON, LAT, 90, 499)),
+            ),
+            (
+                "e501",
+                "Абай даңғылы",
+                "проспект Абая",
+                "planned",
+                "2026-12-01",
+                "2026-12-31",
+                "ТОО «Дорстрой»",
+                "almaly",
+                shapely.Point(offset(LON, LAT, 90, 501)),
+            ),
+            (
+                "b2",
+                "Абай даңғылы",
+                "проспект Абая",
+                "planned",
+                "2026-12-01",
+                "2026-12-31",
+                "ТОО «Дорстрой»",
+                "bostandyk",
+                shapely.Point(offset(LON, LAT, 180, 3000)),
+            ),
+        ]
+    )
+    water = _works(
+        [
+            (
+                "w50",
+                "<script>alert(1)</script>",
+                "Жандосова",
+                "in_progress",
+                "2026-01-10",
+                "2026-12-25",
+                "«Алматы Су»",
+                "almaly",
+                shapely.LineString([offset(*mid, 270, 3000), mid, offset(*mid, 90, 3000)]),
+            ),
+        ]
+    )
     return NearIndex({"roads": roads, "water": water}, "EPSG:32643")
 
 
@@ -60,8 +125,16 @@ def url(view: str, external: bool = False, **args) -> str:
 
 
 def page(index, catalogue, args, lang="ru", words=None):
-    return views.page(index, StreetCache(), catalogue, args, lang, words=words or views.Words(), url=url,
-                      map_options=MapOptions(tiles="none", lang=lang))
+    return views.page(
+        index,
+        StreetCache(),
+        catalogue,
+        args,
+        lang,
+        words=words or views.Words(),
+        url=url,
+        map_options=MapOptions(tiles="none", lang=lang),
+    )
 
 
 def test_args_from_strings_or_lists():
@@ -121,14 +194,17 @@ def test_page_street_names(index, catalogue):
     assert status == 200 and ctx["place"] is not None and ctx["result"] is not None
 
 
-@pytest.mark.parametrize("args, words", [
-    ({"q": "Nosuchstreet"}, "No street or place with this name in the data: Nosuchstreet."),
-    ({"pick": "Nowhere|almaly"}, "No street or place with this name in the data: Nowhere."),
-    ({"lat": "51.13", "lon": "71.43"}, "far outside the city"),
-    ({"lat": str(LAT), "lon": str(LON), "radius": "20000"}, "between 100 and 5000 metres"),
-    ({"lat": str(LAT), "lon": str(LON), "layer": "metro"}, "Unknown layer: metro."),
-    ({"lat": "abc", "lon": str(LON)}, "Coordinates must be numbers"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ({"q": "Nosuchstreet"}, "No street or place with this name in the data: Nosuchstreet."),
+        ({"pick": "Nowhere|almaly"}, "No street or place with this name in the data: Nowhere."),
+        ({"lat": "51.13", "lon": "71.43"}, "far outside the city"),
+        ({"lat": str(LAT), "lon": str(LON), "radius": "20000"}, "between 100 and 5000 metres"),
+        ({"lat": str(LAT), "lon": str(LON), "layer": "metro"}, "Unknown layer: metro."),
+        ({"lat": "abc", "lon": str(LON)}, "Coordinates must be numbers"),
+    ],
+)
 def test_page_bad_input_400_with_message(index, catalogue, args, words):
     ctx, status = page(index, catalogue, args)
     assert status == 400 and words in ctx["error"] and ctx["result"] is None
@@ -156,9 +232,18 @@ def test_api_feature_collection(index, catalogue):
 
 
 def test_atom_feed(index, catalogue):
-    body, status, mimetype = views.atom(index, StreetCache(), catalogue, {"lat": str(LAT), "lon": str(LON)}, "ru",
-                                        words=views.Words(), url=url, self_url="http://x/near.atom?a=1", now=NOW,
-                                        batches=BATCHES)
+    body, status, mimetype = views.atom(
+        index,
+        StreetCache(),
+        catalogue,
+        {"lat": str(LAT), "lon": str(LON)},
+        "ru",
+        words=views.Words(),
+        url=url,
+        self_url="http://x/near.atom?a=1",
+        now=NOW,
+        batches=BATCHES,
+    )
     assert status == 200 and mimetype == "application/atom+xml"
     feed = feedparser.parse(body)
     assert not feed.bozo
@@ -167,8 +252,18 @@ def test_atom_feed(index, catalogue):
     assert feed.entries[0].link.startswith("http://x/page?") and "focus=roads%3Ae499" in feed.entries[0].link
     assert feed.entries[1].title == "Водопровод: Жандосова — in progress"  # the layer in ru; words untranslated
     assert b"<script>" not in body
-    body, status, mimetype = views.atom(index, StreetCache(), catalogue, {"lat": str(LAT)}, "ru", words=views.Words(),
-                                        url=url, self_url="", now=NOW, batches=BATCHES)
+    body, status, mimetype = views.atom(
+        index,
+        StreetCache(),
+        catalogue,
+        {"lat": str(LAT)},
+        "ru",
+        words=views.Words(),
+        url=url,
+        self_url="",
+        now=NOW,
+        batches=BATCHES,
+    )
     assert status == 400 and mimetype == "text/plain" and body.startswith("error: Choose a place")
 
 

@@ -1,4 +1,5 @@
 """Near-me page, API and Atom feed on a small store of hand-made works at known distances."""
+
 from __future__ import annotations
 
 import feedparser
@@ -14,10 +15,28 @@ LAT, LON = 43.25, 76.93  # inside the city
 
 
 def _works(rows):
-    return conform(gpd.GeoDataFrame([
-        {"id": wid, "name": name, "name_ru": name_ru, "status": status, "start_date": start, "end_date": end,
-         "year": 2026, "contractor": contractor, "district": "almaly", "batch_id": "t", "geometry": geom}
-        for wid, name, name_ru, status, start, end, contractor, geom in rows], geometry="geometry", crs="EPSG:4326"))
+    return conform(
+        gpd.GeoDataFrame(
+            [
+                {
+                    "id": wid,
+                    "name": name,
+                    "name_ru": name_ru,
+                    "status": status,
+                    "start_date": start,
+                    "end_date": end,
+                    "year": 2026,
+                    "contractor": contractor,
+                    "district": "almaly",
+                    "batch_id": "t",
+                    "geometry": geom,
+                }
+                for wid, name, name_ru, status, start, end, contractor, geom in rows
+            ],
+            geometry="geometry",
+            crs="EPSG:4326",
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,25 +47,70 @@ def near_app(tmp_path_factory, catalogue):
     path = tmp_path_factory.mktemp("near-store")
     store = open_store({"GEOWORKS_DATA_DIR": str(path)})
     mid = offset(LON, LAT, 180, 50)
-    roads = _works([
-        ("n300", "Абай даңғылы", "проспект Абая", "planned", "2026-12-01", "2026-12-31", "ТОО «Дорстрой»",
-         shapely.Point(offset(LON, LAT, 0, 300))),
-        ("e499", "Сәтбаев көшесі", "улица Сатпаева", "in_progress", "2026-03-01", "2026-12-20", "ТОО <b>Evil</b>",
-         shapely.Point(offset(LON, LAT, 90, 499))),
-        ("e501", "Абай даңғылы", "проспект Абая", "planned", "2026-12-01", "2026-12-31", "ТОО «Дорстрой»",
-         shapely.Point(offset(LON, LAT, 90, 501))),
-        ("done", "Абай даңғылы", "проспект Абая", "completed", "2024-03-01", "2024-09-01", "ТОО «Дорстрой»",
-         shapely.Point(offset(LON, LAT, 0, 100))),
-    ])
-    water = _works([
-        ("w50", "<script>alert(1)</script>", "Жандосова", "in_progress", "2026-01-10", "2026-12-25", "«Алматы Су»",
-         shapely.LineString([offset(*mid, 270, 3000), mid, offset(*mid, 90, 3000)])),
-    ])
+    roads = _works(
+        [
+            (
+                "n300",
+                "Абай даңғылы",
+                "проспект Абая",
+                "planned",
+                "2026-12-01",
+                "2026-12-31",
+                "ТОО «Дорстрой»",
+                shapely.Point(offset(LON, LAT, 0, 300)),
+            ),
+            (
+                "e499",
+                "Сәтбаев көшесі",
+                "улица Сатпаева",
+                "in_progress",
+                "2026-03-01",
+                "2026-12-20",
+                "ТОО <b>Evil</b>",
+                shapely.Point(offset(LON, LAT, 90, 499)),
+            ),
+            (
+                "e501",
+                "Абай даңғылы",
+                "проспект Абая",
+                "planned",
+                "2026-12-01",
+                "2026-12-31",
+                "ТОО «Дорстрой»",
+                shapely.Point(offset(LON, LAT, 90, 501)),
+            ),
+            (
+                "done",
+                "Абай даңғылы",
+                "проспект Абая",
+                "completed",
+                "2024-03-01",
+                "2024-09-01",
+                "ТОО «Дорстрой»",
+                shapely.Point(offset(LON, LAT, 0, 100)),
+            ),
+        ]
+    )
+    water = _works(
+        [
+            (
+                "w50",
+                "<script>alert(1)</script>",
+                "Жандосова",
+                "in_progress",
+                "2026-01-10",
+                "2026-12-25",
+                "«Алматы Су»",
+                shapely.LineString([offset(*mid, 270, 3000), mid, offset(*mid, 90, 3000)]),
+            ),
+        ]
+    )
     with store.transaction() as tx:
         tx.write_layer("districts", make_districts(catalogue))
         tx.write_layer("roads", roads)
         tx.write_layer("water", water)
         import pandas as pd
+
         tx.write_table("batches", pd.DataFrame([{"id": "t", "created": "2026-01-05T10:00:00+00:00"}]))
     return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TODAY": "2026-06-15"})
 
@@ -76,12 +140,19 @@ def test_api_filters(nc):
     assert ids(f"/api/near?lat={LAT}&lon={LON}&to=2026-06-30") == ["w50", "e499"]
 
 
-@pytest.mark.parametrize("query, words", [
-    ("", "coordinates are missing"), ("lat=43.25", "coordinates are missing"),
-    ("lat=51.13&lon=71.43", "far outside"), ("lat=43.25&lon=76.93&radius=99", "between 100 and 5000"),
-    ("lat=43.25&lon=76.93&radius=6000", "between 100 and 5000"), ("lat=43.25&lon=76.93&layer=metro", "unknown layer"),
-    ("lat=abc&lon=76.93", "numbers"), ("pick=Nowhere|almaly", "no street"),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("", "coordinates are missing"),
+        ("lat=43.25", "coordinates are missing"),
+        ("lat=51.13&lon=71.43", "far outside"),
+        ("lat=43.25&lon=76.93&radius=99", "between 100 and 5000"),
+        ("lat=43.25&lon=76.93&radius=6000", "between 100 and 5000"),
+        ("lat=43.25&lon=76.93&layer=metro", "unknown layer"),
+        ("lat=abc&lon=76.93", "numbers"),
+        ("pick=Nowhere|almaly", "no street"),
+    ],
+)
 def test_api_bad_input_400(nc, near_app, query, words):
     before = open_store({"GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"]}).version()
     res = nc.get(f"/api/near?{query}")
@@ -93,9 +164,9 @@ def test_page_lists_works_escaped(nc):
     res = nc.get(f"/near?lat={LAT}&lon={LON}&lang=ru")
     html = res.get_data(as_text=True)
     assert res.status_code == 200
-    listing = html[html.index('class="near-list"'):]
+    listing = html[html.index('class="near-list"') :]
     assert listing.index("Жандосова") < listing.index("проспект Абая") < listing.index("улица Сатпаева")
-    assert "Работ в радиусе 500 м: 3" in html, html[html.index("near-summary"):][:200]
+    assert "Работ в радиусе 500 м: 3" in html, html[html.index("near-summary") :][:200]
     assert "в работе" in listing
     assert "<script>alert(1)</script>" not in html and "<b>Evil</b>" not in html
     assert "&lt;b&gt;Evil&lt;/b&gt;" in html  # the contractor, escaped in the list
@@ -135,8 +206,9 @@ def test_feed_parses_and_lists_entries(nc):
     feed = feedparser.parse(res.data)
     assert not feed.bozo, feed.get("bozo_exception")
     ids = [e.id for e in feed.entries]
-    assert sorted(ids) == sorted(["urn:geoworks:work:water:w50", "urn:geoworks:work:roads:n300",
-                                  "urn:geoworks:work:roads:e499"])
+    assert sorted(ids) == sorted(
+        ["urn:geoworks:work:water:w50", "urn:geoworks:work:roads:n300", "urn:geoworks:work:roads:e499"]
+    )
     updated = [e.updated_parsed for e in feed.entries]
     assert updated == sorted(updated, reverse=True)  # newest first
     # on the app's day (2026-06-15) e499 and w50 have started (2026-03 and 2026-01, after the batch import);
@@ -157,11 +229,15 @@ def test_feed_follows_the_apps_clock(near_app):
     """The same store on a later day: n300 has started, so it moves to the top of the feed."""
     from geoworks.web import create_app
 
-    later = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"],
-                        "GEOWORKS_TODAY": "2026-12-05"})
+    later = create_app(
+        {"TESTING": True, "GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"], "GEOWORKS_TODAY": "2026-12-05"}
+    )
     feed = feedparser.parse(later.test_client().get(f"/near.atom?lat={LAT}&lon={LON}&radius=500").data)
     assert [(e.id.rsplit(":", 1)[1], e.updated) for e in feed.entries] == [
-        ("n300", "2026-12-01T00:00:00Z"), ("e499", "2026-03-01T00:00:00Z"), ("w50", "2026-01-10T00:00:00Z")]
+        ("n300", "2026-12-01T00:00:00Z"),
+        ("e499", "2026-03-01T00:00:00Z"),
+        ("w50", "2026-01-10T00:00:00Z"),
+    ]
 
 
 def test_feed_for_a_street_and_bad_input(nc):
@@ -184,9 +260,12 @@ def test_demo_page_and_api(client):
     f = feats[0]
     g = shapely.geometry.shape(f["geometry"])
     # the reported distance is the distance to the nearest vertex or beyond, never more than to any vertex
-    _, _, dv = GEOD.inv([76.93] * len(g.exterior.coords if g.geom_type == "Polygon" else shapely.get_coordinates(g)),
-                        [43.25] * len(g.exterior.coords if g.geom_type == "Polygon" else shapely.get_coordinates(g)),
-                        shapely.get_coordinates(g)[:, 0], shapely.get_coordinates(g)[:, 1])
+    _, _, dv = GEOD.inv(
+        [76.93] * len(g.exterior.coords if g.geom_type == "Polygon" else shapely.get_coordinates(g)),
+        [43.25] * len(g.exterior.coords if g.geom_type == "Polygon" else shapely.get_coordinates(g)),
+        shapely.get_coordinates(g)[:, 0],
+        shapely.get_coordinates(g)[:, 1],
+    )
     assert f["properties"]["distance_m"] <= min(dv) + 0.01
     assert client.get("/near?lat=43.25&lon=76.93&lang=kk").status_code == 200
 

@@ -1,4 +1,5 @@
 """/api/totals (JSON, CSV, XLSX) and /api/features/<collection> exports over HTTP."""
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,9 @@ def test_totals_known_by_construction(small):
         assert rows[slug]["km"] == pytest.approx(2.0, abs=1e-6)
         assert rows[slug]["network_km"] == pytest.approx(1.0, abs=1e-4)
         assert rows[slug]["features"] == 2
-    assert rows["city"]["km"] == pytest.approx(4.0, abs=1e-6) and rows["city"]["network_km"] == pytest.approx(2.0, abs=2e-4)
+    assert rows["city"]["km"] == pytest.approx(4.0, abs=1e-6) and rows["city"]["network_km"] == pytest.approx(
+        2.0, abs=2e-4
+    )
     assert rows[WEST]["district_name"] == "Almaly" and rows["city"]["district_name"] == "Almaty"
     assert rows[WEST]["layer_name"] == "Roads" and rows[WEST]["area_m2"] is None
     ru = rows_by(client.get("/api/totals?layer=roads&lang=ru").get_json(), "roads")
@@ -52,7 +55,9 @@ def test_totals_match_core_on_demo(client, demo_store, catalogue):
     assert len(body["rows"]) == len(table)
     for r, (_, t) in zip(body["rows"], table.iterrows()):
         assert (r["layer"], r["district"]) == (t["layer"], t["district"])
-        assert r["km"] == pytest.approx(t["km"], abs=1e-6) and r["network_km"] == pytest.approx(t["network_km"], abs=1e-6)
+        assert r["km"] == pytest.approx(t["km"], abs=1e-6) and r["network_km"] == pytest.approx(
+            t["network_km"], abs=1e-6
+        )
         assert r["features"] == t["features"] and r["count"] == t["count"]
     court = rows_by(body, "courtyards")["city"]
     assert court["area_m2"] > 0 and court["count"] > 0
@@ -80,12 +85,19 @@ def test_totals_csv_and_xlsx(client):
     assert values[1][header.index("km")] == pytest.approx(js[0]["km"]) and values[1][1] == "Дороги"
 
 
-@pytest.mark.parametrize("url,param", [
-    ("/api/totals?layer=bridges", "layer"), ("/api/totals?district=atlantis", "district"),
-    ("/api/totals?year=two", "year"), ("/api/totals?status=soon", "status"), ("/api/totals?f=pdf", "f"),
-    ("/api/features/roads?f=shp", "f"), ("/api/features/roads?bbox=1,2", "bbox"),
-    ("/api/features/roads?datetime=2019-02-31", "datetime"),
-])
+@pytest.mark.parametrize(
+    "url,param",
+    [
+        ("/api/totals?layer=bridges", "layer"),
+        ("/api/totals?district=atlantis", "district"),
+        ("/api/totals?year=two", "year"),
+        ("/api/totals?status=soon", "status"),
+        ("/api/totals?f=pdf", "f"),
+        ("/api/features/roads?f=shp", "f"),
+        ("/api/features/roads?bbox=1,2", "bbox"),
+        ("/api/features/roads?datetime=2019-02-31", "datetime"),
+    ],
+)
 def test_bad_parameters_answer_400(client, url, param):
     res = client.get(url)
     assert res.status_code == 400 and res.get_json()["parameter"] == param
@@ -101,8 +113,9 @@ def test_feature_exports_read_back(client, demo_store, tmp_path, fmt):
     want = demo_store.read_layer("water", where={"district": "almaly", "year": 2019})
     res = client.get(f"/api/features/water?f={fmt}&district=almaly&year=2019")
     assert res.status_code == 200
-    assert re.fullmatch(FILENAME_RE.format(what="water_district-almaly_year-2019", ext=fmt),
-                        res.headers["Content-Disposition"])
+    assert re.fullmatch(
+        FILENAME_RE.format(what="water_district-almaly_year-2019", ext=fmt), res.headers["Content-Disposition"]
+    )
     path = tmp_path / f"out.{fmt}"
     path.write_bytes(res.data)
     if fmt == "xlsx":

@@ -1,4 +1,5 @@
 """OGC API – Features under /ogc: documents, filters, paging and errors (Flask test client)."""
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ def get_json(client, url, status=200):
 
 # --- parameter parsing -----------------------------------------------------------------------
 
+
 def test_parse_bbox():
     b = parse_bbox("76.9,43.2,77.0,43.3")
     assert (b.minx, b.miny, b.maxx, b.maxy) == (76.9, 43.2, 77.0, 43.3)
@@ -54,6 +56,7 @@ def test_parse_datetime():
 
 
 # --- documents ---------------------------------------------------------------------------------
+
 
 def test_landing_conformance_and_collections(client, catalogue, demo_store):
     doc = get_json(client, "/ogc")
@@ -132,10 +135,15 @@ def test_datetime_and_attribute_filters(small):
     assert ids("/ogc/collections/roads/items?datetime=2019-06-30/2019-07-01") == {"r1", "r2", "r5"}
     assert ids("/ogc/collections/roads/items?datetime=../2018-12-31") == {"r4"}
     assert ids("/ogc/collections/roads/items?datetime=2020-01-01T00:00:00Z/..") == {"r2", "r3"}
-    west, east = ids(f"/ogc/collections/roads/items?district={WEST}"), ids(f"/ogc/collections/roads/items?district={EAST}")
+    west, east = (
+        ids(f"/ogc/collections/roads/items?district={WEST}"),
+        ids(f"/ogc/collections/roads/items?district={EAST}"),
+    )
     assert "r3" in west and {"r2", "r4"} <= east  # r1/r5 lie half and half: either side holds them
     assert west | east == {"r1", "r2", "r3", "r4", "r5"} and not west & east
-    assert ids("/ogc/collections/roads/items?district=Медеуский район") == ids(f"/ogc/collections/roads/items?district={EAST}")
+    assert ids("/ogc/collections/roads/items?district=Медеуский район") == ids(
+        f"/ogc/collections/roads/items?district={EAST}"
+    )
     assert ids("/ogc/collections/roads/items?status=completed") == {"r1", "r4", "r5"}
     assert ids("/ogc/collections/roads/items?year=2019&status=in_progress") == {"r2"}
 
@@ -157,26 +165,29 @@ def test_single_feature_and_districts(small, client, demo_store):
     assert get_json(client, "/ogc/collections/districts/items")["numberMatched"] == 8
 
 
-@pytest.mark.parametrize("url,status,param", [
-    ("/ogc/collections/nowhere", 404, "collectionId"),
-    ("/ogc/collections/nowhere/items", 404, "collectionId"),
-    ("/ogc/collections/roads/items/no-such-road", 404, "featureId"),
-    ("/ogc/collections/roads/items?bbox=1,2,3", 400, "bbox"),
-    ("/ogc/collections/roads/items?bbox=a,b,c,d", 400, "bbox"),
-    ("/ogc/collections/roads/items?bbox=76,44,77,43", 400, "bbox"),
-    ("/ogc/collections/roads/items?datetime=2019-99-01", 400, "datetime"),
-    ("/ogc/collections/roads/items?datetime=2020-01-01/2019-01-01", 400, "datetime"),
-    ("/ogc/collections/roads/items?limit=0", 400, "limit"),
-    ("/ogc/collections/roads/items?limit=10001", 400, "limit"),
-    ("/ogc/collections/roads/items?limit=ten", 400, "limit"),
-    ("/ogc/collections/roads/items?offset=-1", 400, "offset"),
-    ("/ogc/collections/roads/items?district=atlantis", 400, "district"),
-    ("/ogc/collections/roads/items?status=maybe", 400, "status"),
-    ("/ogc/collections/roads/items?year=20x9", 400, "year"),
-    ("/ogc/collections/roads/items?crs=EPSG:3857", 400, "crs"),
-    ("/ogc/collections/roads/items?f=pdf", 400, "f"),
-    ("/ogc/collections/districts/items?year=2019", 400, "year"),
-])
+@pytest.mark.parametrize(
+    "url,status,param",
+    [
+        ("/ogc/collections/nowhere", 404, "collectionId"),
+        ("/ogc/collections/nowhere/items", 404, "collectionId"),
+        ("/ogc/collections/roads/items/no-such-road", 404, "featureId"),
+        ("/ogc/collections/roads/items?bbox=1,2,3", 400, "bbox"),
+        ("/ogc/collections/roads/items?bbox=a,b,c,d", 400, "bbox"),
+        ("/ogc/collections/roads/items?bbox=76,44,77,43", 400, "bbox"),
+        ("/ogc/collections/roads/items?datetime=2019-99-01", 400, "datetime"),
+        ("/ogc/collections/roads/items?datetime=2020-01-01/2019-01-01", 400, "datetime"),
+        ("/ogc/collections/roads/items?limit=0", 400, "limit"),
+        ("/ogc/collections/roads/items?limit=10001", 400, "limit"),
+        ("/ogc/collections/roads/items?limit=ten", 400, "limit"),
+        ("/ogc/collections/roads/items?offset=-1", 400, "offset"),
+        ("/ogc/collections/roads/items?district=atlantis", 400, "district"),
+        ("/ogc/collections/roads/items?status=maybe", 400, "status"),
+        ("/ogc/collections/roads/items?year=20x9", 400, "year"),
+        ("/ogc/collections/roads/items?crs=EPSG:3857", 400, "crs"),
+        ("/ogc/collections/roads/items?f=pdf", 400, "f"),
+        ("/ogc/collections/districts/items?year=2019", 400, "year"),
+    ],
+)
 def test_errors_name_the_parameter(client, url, status, param):
     res = client.get(url)
     assert res.status_code == status and res.is_json
@@ -192,9 +203,16 @@ def test_limit_bounds_accepted(client):
 def test_html_for_browsers_and_escaping(small):
     client, _ = small
     browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-    for url in ("/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/roads",
-                "/ogc/collections/roads/items", "/ogc/collections/roads/items/r2", "/ogc/api",
-                "/ogc/collections/districts/items"):
+    for url in (
+        "/ogc",
+        "/ogc/conformance",
+        "/ogc/collections",
+        "/ogc/collections/roads",
+        "/ogc/collections/roads/items",
+        "/ogc/collections/roads/items/r2",
+        "/ogc/api",
+        "/ogc/collections/districts/items",
+    ):
         res = client.get(url + "?lang=en", headers=browser)
         assert res.status_code == 200 and res.mimetype == "text/html", url
         html = res.get_data(as_text=True)

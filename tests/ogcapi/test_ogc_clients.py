@@ -3,6 +3,7 @@
 pyogrio is called with ``use_arrow=True``: that path releases the GIL while GDAL
 reads, which the in-process live server (a thread) needs to answer GDAL's requests.
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -88,17 +89,30 @@ def test_real_osm_roads_read_back(tmp_path, catalogue):
 
     roads = pyogrio.read_dataframe(shared_file("data", "almaty-osm-2013-aliilyas", "almaty_2013_roads.geojson"))
     dist = pyogrio.read_dataframe(shared_file("data", "almaty-districts-akilbekov", "almaty-districts.geojson"))
-    dist["slug"] = [catalogue.district_slug(n) or catalogue.district_slug(r) for n, r in zip(dist["name"], dist["nameRu"])]
+    dist["slug"] = [
+        catalogue.district_slug(n) or catalogue.district_slug(r) for n, r in zip(dist["name"], dist["nameRu"])
+    ]
     assert dist["slug"].notna().all()
     for lang in ("kk", "ru", "en"):
         dist[f"name_{lang}"] = [catalogue.districts[s].names.get(lang) for s in dist["slug"]]
     dist = dist[["slug", "name_kk", "name_ru", "name_en", "geometry"]]
     works = roads.head(1500).copy()
     works["id"] = "osm-" + works["osm_id"].astype(str)
-    works["status"], works["year"], works["start_date"], works["end_date"] = "completed", 2013, "2013-01-01", "2013-12-31"
-    works = conform(annotate(works[["id", "name", "name_ru", "geometry"]].assign(
-        status=works["status"], year=works["year"], start_date=works["start_date"], end_date=works["end_date"]),
-        catalogue.layer("roads"), dist))
+    works["status"], works["year"], works["start_date"], works["end_date"] = (
+        "completed",
+        2013,
+        "2013-01-01",
+        "2013-12-31",
+    )
+    works = conform(
+        annotate(
+            works[["id", "name", "name_ru", "geometry"]].assign(
+                status=works["status"], year=works["year"], start_date=works["start_date"], end_date=works["end_date"]
+            ),
+            catalogue.layer("roads"),
+            dist,
+        )
+    )
     store = open_store({"GEOWORKS_DATA_DIR": str(tmp_path)})
     with store.transaction() as tx:
         tx.write_layer("districts", dist)

@@ -1,4 +1,5 @@
 """Gaps: distances from hand-made targets to a hand-made network, known by construction (pyproj.Geod)."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -21,8 +22,9 @@ def meridian_network() -> gpd.GeoDataFrame:
 
 def point_targets() -> gpd.GeoDataFrame:
     pts = [shapely.Point(offset(NET_LON, LAT, 90, d)) for d in DISTANCES]
-    return gpd.GeoDataFrame({"id": [f"t{int(d)}" for d in DISTANCES], "name": ["near", "mid", "far"]},
-                            geometry=pts, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"id": [f"t{int(d)}" for d in DISTANCES], "name": ["near", "mid", "far"]}, geometry=pts, crs="EPSG:4326"
+    )
 
 
 def geodesic_line(lon, lat, az, length_m, n=50) -> shapely.LineString:
@@ -52,8 +54,9 @@ def test_oblique_geodesic_network_distances_match_geod():
     foot = offset(lon0, lat0, 60.0, 1200.0)
     _, back_az, _ = GEOD.inv(lon0, lat0, foot[0], foot[1])
     perp = (back_az + 180.0) + 90.0  # forward azimuth at the foot, turned right
-    targets = gpd.GeoDataFrame({"id": ["a", "b", "c"]},
-                               geometry=[shapely.Point(offset(*foot, perp, d)) for d in DISTANCES], crs="EPSG:4326")
+    targets = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"]}, geometry=[shapely.Point(offset(*foot, perp, d)) for d in DISTANCES], crs="EPSG:4326"
+    )
     net = gpd.GeoDataFrame({"id": ["oblique"]}, geometry=[line], crs="EPSG:4326")
     res = find_gaps(targets, net, 100)
     assert res.table["distance_m"].to_numpy() == pytest.approx(DISTANCES, abs=0.5)
@@ -67,9 +70,14 @@ def test_polygon_target_distance_is_from_the_polygon():
     sw = offset(NET_LON, LAT, 90, 150)
     se = offset(*sw, 90, 40)
     square = shapely.Polygon([sw, se, offset(*se, 0, 40), offset(*sw, 0, 40)])
-    crossing = shapely.Polygon([offset(NET_LON, LAT, 270, 20), offset(NET_LON, LAT, 90, 20),
-                                offset(*offset(NET_LON, LAT, 90, 20), 0, 30),
-                                offset(*offset(NET_LON, LAT, 270, 20), 0, 30)])
+    crossing = shapely.Polygon(
+        [
+            offset(NET_LON, LAT, 270, 20),
+            offset(NET_LON, LAT, 90, 20),
+            offset(*offset(NET_LON, LAT, 90, 20), 0, 30),
+            offset(*offset(NET_LON, LAT, 270, 20), 0, 30),
+        ]
+    )
     targets = gpd.GeoDataFrame({"id": ["sq", "crossed"]}, geometry=[square, crossing], crs="EPSG:4326")
     res = find_gaps(targets, meridian_network(), 100)
     assert res.table["distance_m"].tolist() == pytest.approx([150.0, 0.0], abs=0.5)
@@ -128,8 +136,9 @@ def test_store_gaps_on_demo(demo_store, catalogue):
     assert (res.table["gap"] == (res.table["distance_m"] > 100)).all()
     # every reported distance is the geodesic distance between the two reported points
     t = res.table
-    _, _, d = GEOD.inv(t["from_lon"].to_numpy(), t["from_lat"].to_numpy(),
-                       t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy())
+    _, _, d = GEOD.inv(
+        t["from_lon"].to_numpy(), t["from_lat"].to_numpy(), t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy()
+    )
     assert np.allclose(d, t["distance_m"].to_numpy(), atol=1e-6)
     gaps = res.gaps
     assert set(gaps["route_status"]) <= {"ok", "no_road_path", "no_road_nearby", "not_routed"}
@@ -144,13 +153,16 @@ def test_store_gaps_on_demo(demo_store, catalogue):
     assert (ext["kind"] == "straight").sum() == len(gaps)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"network": "plumbing"}, "unknown network layer 'plumbing'"),
-    ({"network": "roads"}, "unknown network layer 'roads'"),
-    ({"targets": "water"}, "unknown target layer 'water'"),
-    ({"district": "atlantis"}, "unknown district 'atlantis'"),
-    ({"threshold_m": 0}, "out of range"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"network": "plumbing"}, "unknown network layer 'plumbing'"),
+        ({"network": "roads"}, "unknown network layer 'roads'"),
+        ({"targets": "water"}, "unknown target layer 'water'"),
+        ({"district": "atlantis"}, "unknown district 'atlantis'"),
+        ({"threshold_m": 0}, "out of range"),
+    ],
+)
 def test_store_gaps_bad_input(demo_store, catalogue, kwargs, message):
     args = {"network": "water", "targets": "courtyards", "threshold_m": 100, **kwargs}
     with pytest.raises(GapsInputError, match=message):

@@ -1,4 +1,5 @@
 """Gaps and routes on real OSM data (../shared): Helsinki pipelines, street lamps and roads; Almaty roads."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def test_helsinki_street_lamps_to_pipelines_with_road_routes():
     res = find_gaps(lamps, pipes, 100, roads=graph)
     t = res.table
     assert len(t) == 586 and t["distance_m"].notna().all()
-    _, _, d = GEOD.inv(t["from_lon"].to_numpy(), t["from_lat"].to_numpy(),
-                       t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy())
+    _, _, d = GEOD.inv(
+        t["from_lon"].to_numpy(), t["from_lat"].to_numpy(), t["conn_lon"].to_numpy(), t["conn_lat"].to_numpy()
+    )
     assert np.allclose(d, t["distance_m"], atol=1e-6)
     assert 0 < t["gap"].sum() < len(t)
     ok = res.gaps[res.gaps["route_status"] == OK]

@@ -1,4 +1,5 @@
 """Frames, records, the API document and the export files of the plan, on the demo store, without Flask."""
+
 from __future__ import annotations
 
 import csv
@@ -102,7 +103,8 @@ def test_export_files(service, demo_store, catalogue, result):
 
 def test_unknown_export():
     assert is_export("gaps", "csv") and not is_export("other", "csv") and not is_export("gaps", "xlsx")
-    assert unknown_export("other", "csv") == ("unknown export 'other.csv'; known: gaps.geojson, gaps.csv, "
-                                              "extensions.geojson, extensions.csv")
+    assert unknown_export("other", "csv") == (
+        "unknown export 'other.csv'; known: gaps.geojson, gaps.csv, extensions.geojson, extensions.csv"
+    )
     with pytest.raises(ValueError, match="unknown export 'gaps.xlsx'"):
         export_file(GapsService(), None, None, FORM, "gaps", "xlsx")

@@ -1,4 +1,5 @@
 """The /plan page's view and map, built without Flask; the page's texts are translated."""
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,16 @@ from geoworks.plan.service import GapsService, UploadedTargets
 ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = MapOptions(tiles="none")
 LABELS = {"network": "Net", "gaps": "Holes", "status_ok": "by road"}
-BLOCKS = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"ID": "b1", "Name": "<b>Block</b>"},
-     "geometry": {"type": "Point", "coordinates": [76.93, 43.25]}},
-]}
+BLOCKS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"ID": "b1", "Name": "<b>Block</b>"},
+            "geometry": {"type": "Point", "coordinates": [76.93, 43.25]},
+        },
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +74,15 @@ def test_page_view_for_an_upload(service, demo_store, catalogue):
     assert [(g["id"], g["name"]) for g in ctx["gaps"]] in ([], [("b1", "<b>Block</b>")])
     # the name reaches the map only as a GeoJSON property, shown with textContent
     assert "<b>Block</b>" not in ctx["map"]["html"] and "textContent" in ctx["map"]["script"]
-    bad = page_view(demo_store, catalogue, service, PlanForm(), OPTIONS, LABELS,
-                    UploadedTargets("blocks.geojson", b'{"type":"FeatureCollection","features":[]}'))
+    bad = page_view(
+        demo_store,
+        catalogue,
+        service,
+        PlanForm(),
+        OPTIONS,
+        LABELS,
+        UploadedTargets("blocks.geojson", b'{"type":"FeatureCollection","features":[]}'),
+    )
     assert bad.status == 400 and "blocks.geojson" in bad.context["errors"][0]
     assert bad.context["upload"] == "blocks.geojson"
 

@@ -1,5 +1,6 @@
 """The plan's request values, read without Flask: form defaults from the config, include/routes,
 and the checks built on geoworks.params (threshold, layers, district)."""
+
 from __future__ import annotations
 
 import pytest

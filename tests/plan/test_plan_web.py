@@ -1,4 +1,5 @@
 """The /plan page, /api/gaps and the exports, on the demo store; and the gaps command."""
+
 from __future__ import annotations
 
 import csv
@@ -39,15 +40,18 @@ def test_api_threshold_changes_gaps(client):
     assert 0 < len(far["features"]) < len(near["features"])
 
 
-@pytest.mark.parametrize("query, word", [
-    ("network=plumbing", "unknown network layer 'plumbing'"),
-    ("network=water&targets=roads", "unknown target layer 'roads'"),
-    ("network=water&threshold=0", "out of range"),
-    ("network=water&threshold=99999", "out of range"),
-    ("network=water&threshold=abc", "not a number"),
-    ("network=water&district=atlantis", "unknown district"),
-    ("network=water&include=some", "include"),
-])
+@pytest.mark.parametrize(
+    "query, word",
+    [
+        ("network=plumbing", "unknown network layer 'plumbing'"),
+        ("network=water&targets=roads", "unknown target layer 'roads'"),
+        ("network=water&threshold=0", "out of range"),
+        ("network=water&threshold=99999", "out of range"),
+        ("network=water&threshold=abc", "not a number"),
+        ("network=water&district=atlantis", "unknown district"),
+        ("network=water&include=some", "include"),
+    ],
+)
 def test_api_bad_input_is_400_json(client, query, word):
     r = client.get(f"/api/gaps?{query}")
     assert r.status_code == 400
@@ -64,8 +68,11 @@ def test_page_renders_map_table_summary(client):
     assert "/plan/export/gaps.csv?" in html and "/plan/export/extensions.geojson?" in html
     # rows are sorted by distance, farthest first
     import re
-    row = (r'<tr data-id="[^"]+">\s*<td class="gw-text">.*?</td>\s*<td class="gw-text">.*?</td>'
-           r'\s*<td data-value="([0-9.]+)">')
+
+    row = (
+        r'<tr data-id="[^"]+">\s*<td class="gw-text">.*?</td>\s*<td class="gw-text">.*?</td>'
+        r'\s*<td data-value="([0-9.]+)">'
+    )
     dist = [float(v) for v in re.findall(row, html, re.DOTALL)]
     assert dist and dist == sorted(dist, reverse=True)
 
@@ -101,19 +108,34 @@ def test_exports(client):
     assert client.get("/plan/export/gaps.csv?network=nope").status_code == 400
 
 
-GEOJSON = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"id": "b1", "name": "<script>alert(1)</script>"},
-     "geometry": {"type": "Point", "coordinates": [76.93, 43.25]}},
-    {"type": "Feature", "properties": {"id": "b2", "name": "Block 2"},
-     "geometry": {"type": "Polygon", "coordinates": [[[76.95, 43.30], [76.951, 43.30], [76.951, 43.301],
-                                                      [76.95, 43.301], [76.95, 43.30]]]}},
-]}
+GEOJSON = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"id": "b1", "name": "<script>alert(1)</script>"},
+            "geometry": {"type": "Point", "coordinates": [76.93, 43.25]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "b2", "name": "Block 2"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[76.95, 43.30], [76.951, 43.30], [76.951, 43.301], [76.95, 43.301], [76.95, 43.30]]],
+            },
+        },
+    ],
+}
 
 
 def test_upload_targets(client, demo_store):
     before = demo_store.version()
-    data = {"network": "water", "threshold": "100", "district": "",
-            "targets_file": (io.BytesIO(json.dumps(GEOJSON).encode()), "blocks.geojson")}
+    data = {
+        "network": "water",
+        "threshold": "100",
+        "district": "",
+        "targets_file": (io.BytesIO(json.dumps(GEOJSON).encode()), "blocks.geojson"),
+    }
     r = client.post("/plan?lang=en", data=data, content_type="multipart/form-data")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
@@ -121,15 +143,20 @@ def test_upload_targets(client, demo_store):
     assert demo_store.version() == before
 
 
-@pytest.mark.parametrize("name, payload, word", [
-    ("blocks.txt", b"{}", "must be GeoJSON"),
-    ("blocks.geojson", b"not json at all", "cannot be read"),
-    ("blocks.geojson", b'{"type":"FeatureCollection","features":[]}', "blocks.geojson"),
-])
+@pytest.mark.parametrize(
+    "name, payload, word",
+    [
+        ("blocks.txt", b"{}", "must be GeoJSON"),
+        ("blocks.geojson", b"not json at all", "cannot be read"),
+        ("blocks.geojson", b'{"type":"FeatureCollection","features":[]}', "blocks.geojson"),
+    ],
+)
 def test_upload_bad_files(client, name, payload, word):
-    r = client.post("/plan?lang=en", data={"network": "water", "threshold": "100",
-                                           "targets_file": (io.BytesIO(payload), name)},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/plan?lang=en",
+        data={"network": "water", "threshold": "100", "targets_file": (io.BytesIO(payload), name)},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400 and word in r.get_data(as_text=True)
 
 

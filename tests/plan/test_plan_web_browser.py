@@ -1,4 +1,5 @@
 """/plan in a real browser: the map draws, gaps and extensions show, the table sorts, no page errors."""
+
 from __future__ import annotations
 
 from tests.conftest import screenshot
@@ -6,8 +7,9 @@ from tests.conftest import screenshot
 
 def test_plan_page_in_browser(offline_server, page):
     bad = []
-    page.on("response",
-            lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
+    page.on(
+        "response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None
+    )
     page.goto(f"{offline_server.url}/plan?network=water&threshold=100&district=almaly&lang=en")
     page.wait_for_selector("#gw-map .leaflet-container")
     assert page.locator("#gw-map path.leaflet-interactive").count() > 50

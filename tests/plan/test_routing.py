@@ -1,4 +1,5 @@
 """Along-road routes on hand-made roads: lengths are sums of geodesic segments (pyproj.Geod)."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -76,9 +77,11 @@ def test_no_road_nearby_and_no_roads():
 def test_gaps_with_extension_estimates():
     # the network starts at C and runs east; targets at A (reachable by road) and at E (an island)
     net = gpd.GeoDataFrame({"id": ["pipe"]}, geometry=[shapely.LineString([C, offset(*C, 90, 500)])], crs="EPSG:4326")
-    targets = gpd.GeoDataFrame({"id": ["at-a", "at-e", "near"]},
-                               geometry=[shapely.Point(A), shapely.Point(E), shapely.Point(offset(*C, 180, 60))],
-                               crs="EPSG:4326")
+    targets = gpd.GeoDataFrame(
+        {"id": ["at-a", "at-e", "near"]},
+        geometry=[shapely.Point(A), shapely.Point(E), shapely.Point(offset(*C, 180, 60))],
+        crs="EPSG:4326",
+    )
     res = find_gaps(targets, net, 100, roads=RoadGraph(roads()))
     t = res.table.set_index("id")
     assert t["gap"].tolist() == [True, True, False]

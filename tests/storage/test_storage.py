@@ -1,4 +1,5 @@
 """The embedded store: reads, filters, and all-or-nothing writes."""
+
 import hashlib
 
 import geopandas as gpd
@@ -34,11 +35,10 @@ def test_missing_layer_reads_empty(tmp_path):
 def test_failed_transaction_leaves_store_byte_for_byte(demo_copy):
     store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
     before, version = digest(store.path), store.version()
-    with pytest.raises(RuntimeError):
-        with store.transaction() as tx:
-            tx.delete_where("roads", "batch_id", "demo")
-            tx.write_layer("gas", gpd.GeoDataFrame({"id": ["x"]}, geometry=[shapely.Point(77, 43.2)], crs=4326))
-            raise RuntimeError("boom halfway")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.delete_where("roads", "batch_id", "demo")
+        tx.write_layer("gas", gpd.GeoDataFrame({"id": ["x"]}, geometry=[shapely.Point(77, 43.2)], crs=4326))
+        raise RuntimeError("boom halfway")
     assert digest(store.path) == before and store.version() == version
     assert not list(demo_copy.glob(".tmp-*"))
 

@@ -1,4 +1,5 @@
 """The verification views and claim entry without Flask: plain data from store, catalogue, inputs and labels."""
+
 import io
 import json
 import shutil
@@ -37,10 +38,17 @@ from geoworks.verify.service import (
 from geoworks.verify.text import district_in, extract_mentions
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
-RU = Labels(statuses={"confirmed": "подтверждено", "over_reported": "завышено", "under_reported": "занижено",
-                      "not_measurable": "не измеримо"},
-            qualifiers={"exact": "ровно", "more_than": "более", "about": "около", "up_to": "до"},
-            units={"km": "км", "count": "шт."}, whole_city="весь город")
+RU = Labels(
+    statuses={
+        "confirmed": "подтверждено",
+        "over_reported": "завышено",
+        "under_reported": "занижено",
+        "not_measurable": "не измеримо",
+    },
+    qualifiers={"exact": "ровно", "more_than": "более", "about": "около", "up_to": "до"},
+    units={"km": "км", "count": "шт."},
+    whole_city="весь город",
+)
 
 
 def test_labels(catalogue):
@@ -54,8 +62,16 @@ def test_labels(catalogue):
 
 
 def test_page_view_in_the_visitors_words(demo_store, catalogue):
-    view = verification_view(demo_store, catalogue, TotalsCache(), Query(None, 2.0), lang="ru", labels=RU,
-                             source=data_source(demo_store, {}), now=NOW)
+    view = verification_view(
+        demo_store,
+        catalogue,
+        TotalsCache(),
+        Query(None, 2.0),
+        lang="ru",
+        labels=RU,
+        source=data_source(demo_store, {}),
+        now=NOW,
+    )
     assert view["params"] == {"year": 2019, "tolerance": 2.0, "years": [2019]}
     assert "map" not in view  # no map options: the printable page
     rows = {r["layers"]: r for r in view["rows"]}
@@ -65,13 +81,27 @@ def test_page_view_in_the_visitors_words(demo_store, catalogue):
     assert rows["roads"]["district_text"] == "весь город" and rows["roads"]["id"] == "claim-2019-01"
     summary = {s["layer"]: s for s in view["summary"]}
     assert summary["roads"]["stretches"] == 3 and summary["roads"]["name"] == catalogue.layers["roads"].names.ru
-    assert view["notes"] == {"date": "2026-06-15 12:00 UTC", "year": "2019", "tolerance_pct": "2",
-                             "data_source": demo_store.describe(), "measured": view["notes"]["measured"]}
+    assert view["notes"] == {
+        "date": "2026-06-15 12:00 UTC",
+        "year": "2019",
+        "tolerance_pct": "2",
+        "data_source": demo_store.describe(),
+        "measured": view["notes"]["measured"],
+    }
 
 
 def test_page_view_with_the_map(demo_store, catalogue):
-    view = verification_view(demo_store, catalogue, None, Query(2019, 10.0), lang="en", labels=Labels(),
-                             source="s", now=NOW, options=MapOptions(tiles="none"))
+    view = verification_view(
+        demo_store,
+        catalogue,
+        None,
+        Query(2019, 10.0),
+        lang="en",
+        labels=Labels(),
+        source="s",
+        now=NOW,
+        options=MapOptions(tiles="none"),
+    )
     assert view["overlap_count"] == len(view["overlaps"]) > 3
     assert set(view["map"]) >= {"header", "html", "script"} and "Overlapping stretches" in view["map"]["script"]
     assert {r["layers"]: r["status"] for r in view["rows"]}["power"] == "confirmed"  # 10 % tolerance
@@ -114,8 +144,15 @@ def test_works_behind_a_claim(demo_store, catalogue):
 
 def test_claim_rows_and_records(catalogue):
     claim = Claim(("water", "sewer"), 12.5, "km", "more_than", "medeu", 2021, "s", "<b>q</b>")
-    assert claim_record(claim) == {"layers": ["water", "sewer"], "value": 12.5, "unit": "km",
-                                   "qualifier": "more_than", "district": "medeu", "year": 2021, "quote": "<b>q</b>"}
+    assert claim_record(claim) == {
+        "layers": ["water", "sewer"],
+        "value": 12.5,
+        "unit": "km",
+        "qualifier": "more_than",
+        "district": "medeu",
+        "year": 2021,
+        "quote": "<b>q</b>",
+    }
     row = claim_rows([claim], catalogue, "ru", RU)[0]
     assert row["layers"] == "water,sewer" and row["qualifier_text"] == "более" and row["unit_text"] == "км"
     assert row["district_text"] == "Медеуский район" and row["quote"] == "<b>q</b>"  # escaped by the template
@@ -139,8 +176,10 @@ def test_extract_report_saves_only_when_allowed_and_dated(catalogue, demo_copy):
     text = "В Алмалинском районе построено 12 км дорог и более 300 дворов."
     version = store.version()
     found = extract_report(store, catalogue, text, None, "r")
-    assert [(c.layers, c.district, c.year) for c in found.claims] == [(("roads",), "almaly", None),
-                                                                      (("courtyards",), "almaly", None)]
+    assert [(c.layers, c.district, c.year) for c in found.claims] == [
+        (("roads",), "almaly", None),
+        (("courtyards",), "almaly", None),
+    ]
     assert found.saved == [] and found.problem is None
     assert extract_report(store, catalogue, text, None, "r", save=True, may_save=False).problem == "not_allowed"
     assert extract_report(store, catalogue, text, None, "r", save=True).problem == "no_year"

@@ -1,4 +1,5 @@
 """Verification: measured vs claimed with tolerance and qualifier; duplicated stretches counted once."""
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -19,9 +20,16 @@ from geoworks.verify.claims import Claim, load_claims
 from geoworks.works import annotate, conform
 from tests.helpers.geometry import LAT, geod_length, offset, two_districts
 
-EXPECTED_DEMO = {"roads": "confirmed", "irrigation": "confirmed", "water,sewer": "confirmed", "gas": "confirmed",
-                 "lighting": "confirmed", "power": "over_reported", "heating": "over_reported",
-                 "courtyards": "over_reported"}
+EXPECTED_DEMO = {
+    "roads": "confirmed",
+    "irrigation": "confirmed",
+    "water,sewer": "confirmed",
+    "gas": "confirmed",
+    "lighting": "confirmed",
+    "power": "over_reported",
+    "heating": "over_reported",
+    "courtyards": "over_reported",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +65,23 @@ def test_demo_overlaps_listed_per_layer(demo_store, catalogue):
     assert ov.crs.to_epsg() == 4326 and ov.geometry.geom_type.isin(["LineString", "MultiLineString"]).all()
 
 
-@pytest.mark.parametrize("claimed,measured,qualifier,tol,status", [
-    (100, 101.9, "exact", 2, "confirmed"), (100, 98.1, "exact", 2, "confirmed"),
-    (100, 97.9, "exact", 2, "over_reported"), (100, 102.1, "exact", 2, "under_reported"),
-    (100, 250, "more_than", 2, "confirmed"), (100, 98.5, "more_than", 2, "confirmed"),
-    (100, 97, "more_than", 2, "over_reported"), (100, 50, "up_to", 2, "confirmed"),
-    (100, 103, "up_to", 2, "under_reported"), (100, 104, "about", 2, "confirmed"),
-    (100, 94, "about", 2, "over_reported"), (150, 141.2, "exact", 10, "confirmed"),
-])
+@pytest.mark.parametrize(
+    "claimed,measured,qualifier,tol,status",
+    [
+        (100, 101.9, "exact", 2, "confirmed"),
+        (100, 98.1, "exact", 2, "confirmed"),
+        (100, 97.9, "exact", 2, "over_reported"),
+        (100, 102.1, "exact", 2, "under_reported"),
+        (100, 250, "more_than", 2, "confirmed"),
+        (100, 98.5, "more_than", 2, "confirmed"),
+        (100, 97, "more_than", 2, "over_reported"),
+        (100, 50, "up_to", 2, "confirmed"),
+        (100, 103, "up_to", 2, "under_reported"),
+        (100, 104, "about", 2, "confirmed"),
+        (100, 94, "about", 2, "over_reported"),
+        (150, 141.2, "exact", 10, "confirmed"),
+    ],
+)
 def test_judge(claimed, measured, qualifier, tol, status):
     assert judge(claimed, measured, qualifier, tol) == status
 
@@ -102,9 +119,19 @@ def small_store(tmp_path, catalogue):
     end = offset(*mid, 90, 1000)
     road = shapely.LineString([start, mid, end])
     half = shapely.LineString([start, mid])
-    works = gpd.GeoDataFrame({"id": ["r1", "r2"], "name": ["Street", "Street (again)"], "status": "completed",
-                              "year": 2019, "start_date": "2019-04-01", "end_date": "2019-09-01",
-                              "contractor": "X"}, geometry=[road, half], crs="EPSG:4326")
+    works = gpd.GeoDataFrame(
+        {
+            "id": ["r1", "r2"],
+            "name": ["Street", "Street (again)"],
+            "status": "completed",
+            "year": 2019,
+            "start_date": "2019-04-01",
+            "end_date": "2019-09-01",
+            "contractor": "X",
+        },
+        geometry=[road, half],
+        crs="EPSG:4326",
+    )
     works = conform(annotate(works, catalogue.layer("roads"), districts))
     store = open_store({"GEOWORKS_DATA_DIR": str(tmp_path / "small")})
     with store.transaction() as tx:
@@ -133,7 +160,7 @@ def test_exports_never_hold_formulas():
 
     from geoworks.io.exports import to_csv, to_xlsx
 
-    table = pd.DataFrame({"quote": ["=HYPERLINK(\"http://x\")", "fine"], "claimed": [1.0, 2.0]})
+    table = pd.DataFrame({"quote": ['=HYPERLINK("http://x")', "fine"], "claimed": [1.0, 2.0]})
     assert "'=HYPERLINK" in to_csv(table).decode("utf-8-sig")
     ws = load_workbook(io.BytesIO(to_xlsx({"verification": table}, {"tolerance_pct": "2"})))["verification"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK") and ws["B3"].value == 2.0

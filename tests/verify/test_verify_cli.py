@@ -1,4 +1,5 @@
 """Commands 'geoworks claims FILE' and 'geoworks verify'."""
+
 import json
 
 import pytest
@@ -60,13 +61,16 @@ def test_verify_table_csv_json(runner):
     assert "overlapping stretches of 2019" in res.output and "roads" in res.output
 
 
-@pytest.mark.parametrize("args,message", [
-    (["verify", "--tolerance", "abc"], "tolerance: 'abc' is not a number"),
-    (["verify", "--tolerance", "200"], "must be between 0 and 100"),
-    (["verify", "--year", "1990"], "no claims for 1990"),
-    (["verify", "--district", "Gotham"], "unknown district 'Gotham'"),
-    (["claims", "/no/such/file.txt"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["verify", "--tolerance", "abc"], "tolerance: 'abc' is not a number"),
+        (["verify", "--tolerance", "200"], "must be between 0 and 100"),
+        (["verify", "--year", "1990"], "no claims for 1990"),
+        (["verify", "--district", "Gotham"], "unknown district 'Gotham'"),
+        (["claims", "/no/such/file.txt"], "no such file"),
+    ],
+)
 def test_bad_input_exit_2(runner, args, message):
     res = runner.invoke(main, args)
     assert res.exit_code == 2 and "error:" in res.output and message in res.output

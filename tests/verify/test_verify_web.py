@@ -1,4 +1,5 @@
 """The /verify pages: table, works behind a figure, exports, printable page, claim form, paste-a-report."""
+
 import io
 
 import pytest
@@ -131,9 +132,19 @@ def test_only_officials_write_claims_and_csrf_is_checked(writable_app):
 def test_claim_form_saves_and_escapes(writable):
     client, store = writable
     n = len(load_claims(store))
-    res = client.post("/verify/claims/new", data={"year": "2019", "layers": ["gas"], "district": "medeu",
-                                                  "value": "3,5", "unit": "km", "qualifier": "exact",
-                                                  "source": "s", "quote": "<script>alert(1)</script>"})
+    res = client.post(
+        "/verify/claims/new",
+        data={
+            "year": "2019",
+            "layers": ["gas"],
+            "district": "medeu",
+            "value": "3,5",
+            "unit": "km",
+            "qualifier": "exact",
+            "source": "s",
+            "quote": "<script>alert(1)</script>",
+        },
+    )
     assert res.status_code == 303
     assert len(load_claims(store)) == n + 1
     html = client.get("/verify?year=2019").get_data(as_text=True)
@@ -145,8 +156,11 @@ def test_bad_claim_leaves_store_as_it_was(writable):
     version = store.version()
     res = client.post("/verify/claims/new", data={"year": "2019", "layers": ["gas"], "value": "many"})
     assert res.status_code == 400 and "value: &#39;many&#39; is not a number" in res.get_data(as_text=True)
-    res = client.post("/verify/claims/new", data={"file": (io.BytesIO(b"year,layers,value\n2019,tram,5\n"), "c.csv")},
-                      content_type="multipart/form-data")
+    res = client.post(
+        "/verify/claims/new",
+        data={"file": (io.BytesIO(b"year,layers,value\n2019,tram,5\n"), "c.csv")},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 400 and "unknown layer" in res.get_data(as_text=True)
     assert store.version() == version
 
@@ -155,8 +169,11 @@ def test_csv_upload(writable):
     client, store = writable
     n = len(load_claims(store))
     body = "year,layers,district,value,unit,qualifier\n2020,roads,,10,km,exact\n2020,heating,Алмалы ауданы,2,km,about\n"
-    res = client.post("/verify/claims/new", data={"file": (io.BytesIO(body.encode()), "claims.csv")},
-                      content_type="multipart/form-data")
+    res = client.post(
+        "/verify/claims/new",
+        data={"file": (io.BytesIO(body.encode()), "claims.csv")},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 303 and len(load_claims(store)) == n + 2
     html = client.get("/verify?year=2020&lang=en").get_data(as_text=True)
     assert html.count("data-claim=") == 2

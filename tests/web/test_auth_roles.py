@@ -1,4 +1,5 @@
 """Login, hashed passwords, roles: residents and anonymous visitors reach no write endpoint."""
+
 from __future__ import annotations
 
 import re
@@ -110,8 +111,11 @@ def test_login_without_csrf_token_is_refused(wapp):
 
 
 WRITE_ENDPOINTS = [
-    ("POST", "/upload/"), ("POST", "/upload/commit"), ("POST", "/upload/batches/demo/rollback"),
-    ("POST", "/users"), ("POST", "/users/erik/delete"),
+    ("POST", "/upload/"),
+    ("POST", "/upload/commit"),
+    ("POST", "/upload/batches/demo/rollback"),
+    ("POST", "/users"),
+    ("POST", "/users/erik/delete"),
 ]
 WRITER_PAGES = ["/upload/", "/upload/jobs/x", "/users"]
 
@@ -154,7 +158,9 @@ def test_engineer_cannot_manage_users_admin_can(wapp):
     page = a.get("/users").get_data(as_text=True)
     assert "rita" in page and "resident" in page
     token = csrf(a, "/users")
-    r = a.post("/users", data={"name": "<script>x</script>", "password": PASSWORD, "role": "engineer", "csrf_token": token})
+    r = a.post(
+        "/users", data={"name": "<script>x</script>", "password": PASSWORD, "role": "engineer", "csrf_token": token}
+    )
     assert r.status_code == 302
     page = a.get("/users").get_data(as_text=True)
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page

@@ -1,4 +1,5 @@
 """Web upload: validation report before commit, commit as a batch with progress, history, rollback, limits."""
+
 from __future__ import annotations
 
 import io
@@ -94,8 +95,11 @@ def test_upload_size_limit(engineer):
 
 def test_upload_without_csrf_is_refused(engineer):
     app, c = engineer
-    r = c.post("/upload/", data={"layer": "roads", "file": (io.BytesIO(_geojson_bytes(2)), "x.geojson")},
-               content_type="multipart/form-data")
+    r = c.post(
+        "/upload/",
+        data={"layer": "roads", "file": (io.BytesIO(_geojson_bytes(2)), "x.geojson")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400 and "csrf" in r.get_data(as_text=True).lower()
 
 
