@@ -1,21 +1,29 @@
-"""Benchmark: geodesic km per district on synthetic networks of 100k and 1M line segments.
+"""Benchmark: `geoworks measure` end to end, against reading + geodesic length, and a naive overlay.
 
-Generated deterministically: 8 districts with ~500-vertex wiggly borders over Almaty,
-lines of 2-20 vertices. Each size is measured in a fresh subprocess (for its peak memory):
-  read      read the GeoParquet and sum unclipped geodesic lengths   (the floor)
-  engine    read + geoworks.measure per district (split at borders)   (what geoworks does)
-  network   engine + overlap search and network km                   (the full audit total)
-  overlay   read + geopandas.overlay(intersection) + geodesic length (the naive way; 100k only,
-            at 1M it is estimated from a 100k sample as stated)
-Prints seconds (best of 3 runs; the naive way once), ratios against the floor and the naive
-way, and peak RSS.
+Two shapes of input, each at 100k and 1M lines, as GeoPackage files:
+  walk  random-walk lines of 2-20 vertices (steps of ~60 m) spread over Almaty, 8 districts with
+        836-1,746-vertex wiggly borders (make_lines / make_districts below): lines rarely run together
+  grid  ../shared/bench/make_network.py (seed 42): roads along a rotated grid, pipes with right-angle
+        turns, long straight power lines, dense in the centre, 8 districts of ~500-560 vertices
+Every measurement runs in a fresh process, end to end (interpreter start, imports, read, compute,
+output), timed by this script; the process reports its own peak resident memory (VmHWM):
+  floor     read the lines file (pyogrio) and sum unclipped geodesic lengths (the floor)
+  geoworks  `geoworks measure LINES --districts DISTRICTS --format json`: km and network km per
+            district, with the overlapping stretches
+  naive     read both files, geopandas.overlay(how="intersection") and geodesic length per district
+Ratios are against the floor measured in the same run.
 
-Usage: .venv/bin/python bench/bench_measure.py [--sizes 20000,100000,1000000] [--network-max 20000]
+Usage: .venv/bin/python bench/bench_measure.py [--sizes 100000,1000000] [--shapes walk,grid] [--runs 1]
+       [--data DIR (keep the generated files there)] [--naive-max 1000000]
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -27,9 +35,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+GENERATOR = ROOT.parent / "shared" / "bench" / "make_network.py"
+GOALS = "goals: geoworks <= 1.5x floor, naive >= 10x geoworks, peak < 1,500 MB at 1M"
 
 
 def make_districts():
+    """8 districts placed where Almaty's lie, with wiggly borders (~1,000 vertices each)."""
     import geopandas as gpd
     import shapely
 
@@ -46,11 +57,11 @@ def make_districts():
         dx = 0.002 * np.sin(coords[:, 1] * 700) * np.cos(coords[:, 0] * 500)
         dy = 0.002 * np.cos(coords[:, 0] * 650) * np.sin(coords[:, 1] * 550)
         polys.append(shapely.set_coordinates(poly, coords + np.c_[dx, dy]).buffer(0))
-    gdf = gpd.GeoDataFrame({"slug": [f"d{i}" for i in range(len(polys))]}, geometry=polys, crs=4326)
-    return gdf
+    return gpd.GeoDataFrame({"name": [f"d{i}" for i in range(len(polys))]}, geometry=polys, crs=4326)
 
 
 def make_lines(n: int, seed: int = 42):
+    """``n`` random-walk lines of 2-20 vertices over Almaty (lon/lat), and their vertex count."""
     import geopandas as gpd
     import shapely
 
@@ -69,95 +80,153 @@ def make_lines(n: int, seed: int = 42):
     return gpd.GeoDataFrame({"id": np.arange(n)}, geometry=geoms, crs=4326), total
 
 
-def run_case(case: str, lines_path: str, districts_path: str, sample: int | None) -> dict:
-    import geopandas as gpd
+def prepare(shape: str, n: int, data: Path) -> tuple[Path, Path]:
+    """The lines and districts files of one shape and size (generated when missing)."""
+    if shape == "walk":
+        lines, districts = data / f"walk_{n}.gpkg", data / "walk_districts.gpkg"
+        if not districts.exists():
+            make_districts().to_file(districts, driver="GPKG", engine="pyogrio")
+        if not lines.exists():
+            make_lines(n)[0].to_file(lines, driver="GPKG", engine="pyogrio")
+        return lines, districts
+    lines, districts = data / f"lines_{n}.gpkg", data / "districts.gpkg"
+    if not lines.exists():
+        subprocess.run(
+            [sys.executable, str(GENERATOR), "--n", str(n), "--seed", "42", "--format", "gpkg", "--out", str(data)],
+            check=True,
+            capture_output=True,
+        )
+    return lines, districts
+
+
+def vertex_count(path: Path) -> int:
+    """The number of vertices of the lines in a file (counted in a child process: this one stays small)."""
+    code = (
+        "import sys, pyogrio, shapely; g = pyogrio.read_dataframe(sys.argv[1], columns=[]).geometry.values; "
+        "print(int(shapely.get_num_coordinates(g).sum()))"
+    )
+    return int(
+        subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
+    )
+
+
+def run_case(case: str, lines: str, districts: str) -> dict:
+    """One measurement, in this process; returns its results and peak memory."""
+    import pyogrio
 
     from geoworks.geodesy import geodesic_lengths_m
-    from geoworks.measure import measure
 
-    t0 = time.perf_counter()
-    lines = gpd.read_parquet(lines_path)
-    districts = gpd.read_parquet(districts_path)
-    if sample:
-        lines = lines.iloc[:sample]
-    slugs = districts["slug"].to_numpy(dtype=object)
-    polys = np.asarray(districts.geometry.values)
-    if case == "read":
-        km = geodesic_lengths_m(np.asarray(lines.geometry.values)).sum() / 1000
-        out = {"total_km": km}
-    elif case in ("engine", "network"):
-        m = measure(lines["id"].to_numpy(), np.asarray(lines.geometry.values), slugs, polys,
-                    overlaps=(case == "network"))
-        per = m.by_district()
-        out = {"total_km": m.total_km, "per_district": per["km"].round(6).to_dict(),
-               "network_km": m.network_km}
-    elif case == "overlay":
-        pieces = gpd.overlay(lines, districts, how="intersection", keep_geom_type=True)
-        pieces["km"] = geodesic_lengths_m(np.asarray(pieces.geometry.values)) / 1000
-        out = {"total_km": float(pieces["km"].sum()),
-               "per_district": pieces.groupby("slug")["km"].sum().round(6).to_dict()}
+    if case == "floor":
+        gdf = pyogrio.read_dataframe(lines)
+        out = {"total_km": float(geodesic_lengths_m(np.asarray(gdf.geometry.values)).sum() / 1000)}
+    elif case == "geoworks":
+        from geoworks.cli import main
+
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            main(
+                ["measure", lines, "--districts", districts, "--name-field", "name", "--format", "json"],
+                standalone_mode=False,
+            )
+        res = json.loads(buf.getvalue())
+        out = {
+            "total_km": res["total_km"],
+            "network_km": res["network_total_km"],
+            "overlaps": len(res["overlaps"]),
+            "overlap_km": sum(o["length_m"] for o in res["overlaps"]) / 1000,
+            "per_district": {k: v["km"] for k, v in res["districts"].items()},
+        }
+    elif case == "naive":
+        import geopandas as gpd
+
+        gdf, dist = pyogrio.read_dataframe(lines), pyogrio.read_dataframe(districts)
+        pieces = gpd.overlay(gdf, dist[["name", "geometry"]], how="intersection", keep_geom_type=True)
+        km = geodesic_lengths_m(np.asarray(pieces.geometry.values)) / 1000
+        out = {"total_km": float(km.sum()), "per_district": pieces.assign(km=km).groupby("name")["km"].sum().to_dict()}
     else:
         raise ValueError(case)
-    out["seconds"] = time.perf_counter() - t0
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mb"] = peak_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime
     return out
 
 
-def in_subprocess(case, lines_path, districts_path, sample=None, repeat=3) -> dict:
-    """The best of ``repeat`` runs, each in a fresh process (so peak memory is the case's own)."""
-    cmd = [sys.executable, __file__, "--case", case, "--lines", lines_path, "--districts", districts_path]
-    if sample:
-        cmd += ["--sample", str(sample)]
-    runs = [json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-            for _ in range(repeat)]
-    return min(runs, key=lambda r: r["seconds"])
+def peak_mb() -> float:
+    """This process's peak resident memory, MB: VmHWM, which starts afresh at exec (ru_maxrss
+    would carry over the resident size of the parent that forked it)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(case: str, lines: Path, districts: Path) -> dict:
+    """One measurement in a fresh process, timed end to end."""
+    cmd = [sys.executable, __file__, "--case", case, "--lines", str(lines), "--districts", str(districts)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{case} failed on {lines.name}:\n{proc.stderr[-2000:]}")
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "seconds": seconds}
+
+
+def report(shape: str, n: int, vertices: int, res: dict) -> None:
+    """One row: seconds and peak memory of each case, ratios, and what geoworks found."""
+    floor, geo, naive = res["floor"], res["geoworks"], res.get("naive")
+
+    def cell(r: dict) -> str:
+        return f"{r['seconds']:7.2f} s {r['peak_mb']:6.0f} MB"
+
+    line = (
+        f"{shape:5s} {n:>9,} {vertices:>11,} | {cell(floor)} | {cell(geo)} | "
+        + (cell(naive) if naive else f"{'-':>17s}")
+        + f" | {geo['seconds'] / floor['seconds']:5.2f}x | "
+        + (f"{naive['seconds'] / geo['seconds']:6.1f}x" if naive else f"{'-':>7s}")
+        + f" | {geo['overlaps']:>6,} {geo['overlap_km']:8.3f} km"
+    )
+    print(line, flush=True)
+    cpu = f"{'':27s}cpu (all threads, load-proof): floor {floor['cpu_s']:.2f} s, geoworks {geo['cpu_s']:.2f} s"
+    if naive:  # the naive overlay double counts lines along shared borders: a few metres
+        diff = max(abs(geo["per_district"][k] - naive["per_district"].get(k, 0)) for k in geo["per_district"])
+        cpu += f", naive {naive['cpu_s']:.2f} s; km per district vs overlay: largest difference {diff * 1000:.1f} m"
+    print(cpu, flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100000,1000000")
-    ap.add_argument("--network-max", type=int, default=20000,
-                    help="network km (overlap search) only up to this size: the random-walk lines cross"
-                         " each other ~20 times per line at 100k, far more than a real network")
+    ap.add_argument("--shapes", default="walk,grid")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--data", help="directory for the generated files (kept); default a temporary one")
+    ap.add_argument("--naive-max", type=int, default=1_000_000, help="run the naive overlay up to this size")
     ap.add_argument("--case")
     ap.add_argument("--lines")
     ap.add_argument("--districts")
-    ap.add_argument("--sample", type=int)
     args = ap.parse_args()
     if args.case:
-        print(json.dumps(run_case(args.case, args.lines, args.districts, args.sample)))
+        print(json.dumps(run_case(args.case, args.lines, args.districts)))
         return
-    districts = make_districts()
-    nverts = [len(p.exterior.coords) if p.geom_type == "Polygon" else sum(len(g.exterior.coords) for g in p.geoms)
-              for p in districts.geometry]
-    print(f"districts: {len(districts)}, border vertices per district: {min(nverts)}-{max(nverts)}")
+    shapes = [s for s in args.shapes.split(",") if s != "grid" or GENERATOR.exists()]
+    if "grid" in args.shapes and "grid" not in shapes:
+        print(f"grid shape skipped: {GENERATOR} is absent")
     with tempfile.TemporaryDirectory() as tmp:
-        dpath = str(Path(tmp) / "districts.parquet")
-        districts.to_parquet(dpath)
-        for n in [int(s) for s in args.sizes.split(",")]:
-            lines, nv = make_lines(n)
-            lpath = str(Path(tmp) / f"lines{n}.parquet")
-            lines.to_parquet(lpath)
-            del lines
-            print(f"\n== {n:,} lines, {nv:,} vertices ==")
-            cases = ("read", "engine", "network") if n <= args.network_max else ("read", "engine")
-            res = {c: in_subprocess(c, lpath, dpath) for c in cases}
-            naive_n = min(n, 100_000)
-            naive = in_subprocess("overlay", lpath, dpath, sample=naive_n if n > naive_n else None, repeat=1)
-            naive_est = naive["seconds"] * n / naive_n
-            for c in cases:
-                r = res[c]
-                print(f"{c:8s} {r['seconds']:8.2f} s  peak {r['peak_rss_mb']:7.0f} MB  total {r['total_km']:.3f} km")
-            label = "overlay" if n == naive_n else f"overlay (on {naive_n:,}, scaled x{n // naive_n})"
-            print(f"{label:8s} {naive_est:8.2f} s  peak {naive['peak_rss_mb']:7.0f} MB")
-            if n == naive_n:
-                diff = max(abs(res["engine"]["per_district"][k] - naive["per_district"].get(k, 0))
-                           for k in res["engine"]["per_district"] if k != "outside")
-                print(f"engine vs overlay: largest per-district difference {diff:.6f} km")
-            print(f"ratio engine/read        {res['engine']['seconds'] / res['read']['seconds']:6.2f}x (goal <= 2)")
-            print(f"ratio overlay/engine     {naive_est / res['engine']['seconds']:6.2f}x (goal >= 10)")
-            if "network" in res:
-                print(f"ratio network/read       {res['network']['seconds'] / res['read']['seconds']:6.2f}x")
+        data = Path(args.data or tmp)
+        data.mkdir(parents=True, exist_ok=True)
+        sizes = [int(s) for s in args.sizes.split(",")]
+        files = {(shape, n): prepare(shape, n, data) for shape in shapes for n in sizes}
+        vertices = {lines: vertex_count(lines) for lines, _ in files.values()}
+        for run in range(1, args.runs + 1):
+            load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+            print(f"\nrun {run}, load average {load} ({GOALS})")
+            print(
+                f"{'shape':5s} {'lines':>9s} {'vertices':>11s} | {'floor':>17s} | {'geoworks':>17s} | "
+                f"{'naive overlay':>17s} | {'g/flr':>6s} | {'nv/g':>7s} | overlaps"
+            )
+            for (shape, n), (lines, districts) in files.items():
+                cases = ("floor", "geoworks") + (("naive",) if n <= args.naive_max else ())
+                report(shape, n, vertices[lines], {c: measure(c, lines, districts) for c in cases})
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ Almaty) is used only where planar geometry is needed (distances to lines,
 buffers), and agrees with the ellipsoid within 0.01 % in the city.
 Never in degrees, never in Web Mercator.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -82,7 +84,9 @@ def from_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(WGS84)
 
 
-def project_xy(x: np.ndarray, y: np.ndarray, src: str = WGS84, dst: str = UTM43N) -> tuple[np.ndarray, np.ndarray]:
+def project_xy(
+    x: np.ndarray, y: np.ndarray, src: str | CRS = WGS84, dst: str | CRS = UTM43N
+) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinate arrays (always_xy: lon/lat order for geographic CRSs)."""
     t = Transformer.from_crs(src, dst, always_xy=True)
     return t.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
@@ -98,7 +102,7 @@ def geodesic_lengths_m(geoms: Iterable | np.ndarray) -> np.ndarray:
     arr = np.asarray(geoms, dtype=object)
     n = len(arr)
     if n > _CHUNK:  # bounded memory: the per-segment arrays of one chunk at a time
-        return np.concatenate([geodesic_lengths_m(arr[i:i + _CHUNK]) for i in range(0, n, _CHUNK)])
+        return np.concatenate([geodesic_lengths_m(arr[i : i + _CHUNK]) for i in range(0, n, _CHUNK)])
     out = np.zeros(n, dtype=float)
     if n == 0:
         return out
@@ -164,11 +168,14 @@ def geodesic_areas_m2(geoms: Iterable | np.ndarray) -> np.ndarray:
 
 def geodesic_distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Geodesic distance in metres between lon/lat point arrays."""
-    _, _, dist = GEOD.inv(np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float), np.asarray(lat2, float))
+    _, _, dist = GEOD.inv(
+        np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float), np.asarray(lat2, float)
+    )
     return np.asarray(dist)
 
 
 # --- distances from a place to works (used by geoworks.near.index) --------------------------------
+
 
 @lru_cache(maxsize=16)
 def _transformer(src: str, dst: str) -> Transformer:
@@ -231,3 +238,59 @@ def metric_crs_for(geoms: Iterable | np.ndarray, default: str = UTM43N) -> str:
     if len(b) == 0:
         return default
     return utm_crs_for((b[:, 0].min() + b[:, 2].max()) / 2, (b[:, 1].min() + b[:, 3].max()) / 2)
+
+
+# --- a local plane for deciding which stretches of lines coincide (used by geoworks.network) -----
+
+
+@dataclass(frozen=True)
+class LocalPlane:
+    """Lon/lat mapped to metres by an affine map around (lon0, lat0): x east, y north.
+
+    ``x = (lon - lon0) * kx``, ``y = (lat - lat0) * ky``, with kx, ky the WGS84 radii of
+    curvature at lat0 (metres per degree): the equidistant cylindrical projection with standard
+    parallel lat0. Being affine in lon/lat, it keeps straight every lon/lat segment (the way
+    geoworks clips, cuts and interpolates lines), so a copy re-interpolated in lon/lat stays
+    exactly collinear with its original and fractions along a segment are exact. Its east
+    scale drifts by tan(lat0) * (lat - lat0) (0.15 % 10 km north or south of Almaty's centre),
+    so it is used to decide which stretches coincide and where along a segment they start,
+    never to measure a length.
+    """
+
+    lon0: float
+    lat0: float
+    kx: float
+    ky: float
+
+    def xy(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        """Plane metres (x east, y north) of lon/lat arrays."""
+        return (np.asarray(lon, dtype=float) - self.lon0) * self.kx, (
+            np.asarray(lat, dtype=float) - self.lat0
+        ) * self.ky
+
+    def lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Lon/lat (EPSG:4326) of plane-metre arrays."""
+        return np.asarray(x, dtype=float) / self.kx + self.lon0, np.asarray(y, dtype=float) / self.ky + self.lat0
+
+
+def local_plane(lon0: float, lat0: float) -> LocalPlane:
+    """The :class:`LocalPlane` around (lon0, lat0), degrees."""
+    phi = np.radians(lat0)
+    w = np.sqrt(1 - _E2 * np.sin(phi) ** 2)
+    kx = float(np.radians(1.0) * _A / w * np.cos(phi))
+    ky = float(np.radians(1.0) * _A * (1 - _E2) / w**3)
+    return LocalPlane(float(lon0), float(lat0), kx, ky)
+
+
+def local_plane_for(geoms: Iterable | np.ndarray, default: tuple[float, float] = (76.9, 43.25)) -> LocalPlane:
+    """The :class:`LocalPlane` centred on the bounds of lon/lat ``geoms``, rounded to 0.01°
+    (``default``, Almaty, when they are empty). Give it the districts to get the same plane
+    for every part of a layer measured piece by piece."""
+    arr = np.asarray(geoms, dtype=object)
+    b = shapely.bounds(arr) if len(arr) else np.empty((0, 4))
+    b = b[~np.isnan(b).any(axis=1)]
+    if len(b) == 0:
+        return local_plane(*default)
+    lon0 = round((b[:, 0].min() + b[:, 2].max()) / 2, 2)
+    lat0 = round((b[:, 1].min() + b[:, 3].max()) / 2, 2)
+    return local_plane(lon0, lat0)
