@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GEOWORKS_DATA_DIR ?= instance
 
-.PHONY: run test test-clock lint install install-dev bench clean
+.PHONY: run test test-postgis test-clock lint install install-dev bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,8 +27,14 @@ run: install
 	$(BIN)/geoworks ensure-demo
 	$(BIN)/geoworks serve --host 127.0.0.1 --port 5000
 
+# every test of a store runs on the GeoPackage and, when GEOWORKS_TEST_DATABASE_URL names a PostgreSQL/PostGIS
+# server, on PostGIS too (skipped with the reason otherwise)
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the PostGIS tests on a throwaway server (installs PostgreSQL and PostGIS from Debian's packages when missing)
+test-postgis:
+	.ci/run postgis
 
 # ruff (lint and format) and mypy over the package
 lint: install-dev

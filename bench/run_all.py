@@ -27,6 +27,10 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "bench_verify.py": ([], []),
     "bench_api.py": (["--duration", "5"], []),
     "bench_map.py": ([], []),
+    # these two need a PostgreSQL/PostGIS server (GEOWORKS_TEST_DATABASE_URL); without one they say so and skip
+    "bench_store.py": (["--segments", "100000", "--repeat", "1"], []),
+    "bench_workers.py": (["--duration", "5"], []),
+    "bench_requests.py": (["--requests", "20000", "--duration", "5", "--suggestions", "200"], []),
 }
 HEADLINE = re.compile(r"(goal|ratio|\bx\b|p99|/base|floor)", re.IGNORECASE)
 

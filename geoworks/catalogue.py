@@ -20,6 +20,10 @@ LANGS = ("kk", "ru", "en")
 GEOMETRY_KINDS = ("line", "point", "polygon")
 UNITS = ("km", "count")
 STATUSES = ("planned", "in_progress", "completed", "cancelled")
+# residents' requests (layers/requests.json): the statuses the summaries count on, in this order
+REQUEST_STATUSES = ("new", "in_plan", "satisfied", "explained", "needs_time", "rejected")
+REQUEST_SOURCES = ("meeting", "web", "phone")
+REQUESTS_FILE = "requests.json"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -90,11 +94,63 @@ class City:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One value of a requests vocabulary (a topic, status or source): id, names, other spellings."""
+
+    id: str
+    names: Names
+    aliases: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()  # topics: the works layers that can answer it (empty: any layer)
+    colour: str = "#555555"  # statuses: the map's colour
+    closed: bool = False  # statuses: no more work expected
+
+
+@dataclass(frozen=True)
+class RequestsDef:
+    """Residents' requests (points): names, colour, topics, statuses and sources (layers/requests.json)."""
+
+    names: Names
+    colour: str
+    topics: dict[str, Choice]
+    statuses: dict[str, Choice]
+    sources: dict[str, Choice]
+
+    def _find(self, choices: dict[str, Choice], value: str | None) -> str | None:
+        key = " ".join(str(value or "").strip().casefold().replace("_", " ").split())
+        for c in choices.values():
+            if key in (c.id.replace("_", " "), *(n.casefold() for n in c.names.all()), *c.aliases):
+                return c.id
+        return None
+
+    def topic_id(self, value: str | None) -> str | None:
+        """The topic id given by id, name (kk/ru/en) or alias, case-insensitive; None when unknown."""
+        return self._find(self.topics, value)
+
+    def status_id(self, value: str | None) -> str | None:
+        """The status id given by id, name (kk/ru/en) or alias, case-insensitive; None when unknown."""
+        return self._find(self.statuses, value)
+
+    def source_id(self, value: str | None) -> str | None:
+        """The source id given by id, name (kk/ru/en) or alias, case-insensitive; None when unknown."""
+        return self._find(self.sources, value)
+
+    def topic_layers(self, topic: str, catalogue: Catalogue) -> tuple[str, ...]:
+        """The works layers that can answer ``topic`` (every layer when the topic names none)."""
+        t = self.topics.get(topic)
+        return t.layers if t is not None and t.layers else tuple(catalogue.layers)
+
+    def as_layer(self) -> Layer:
+        """The requests as a point layer (for the district assignment the measuring does)."""
+        return Layer(id="requests", names=self.names, geometry="point", colour=self.colour, unit="count")
+
+
+@dataclass(frozen=True)
 class Catalogue:
     city: City
     layers: dict[str, Layer]
     districts: dict[str, District]
     groups: dict[str, Group] = field(default_factory=dict)
+    requests: RequestsDef | None = None  # layers/requests.json; None when the file is absent
 
     def layer(self, layer_id: str) -> Layer:
         """The layer ``layer_id``; KeyError naming the known ids otherwise."""
@@ -185,6 +241,54 @@ def parse_layer(data: dict, path: Path) -> Layer:
     )
 
 
+def _choices(data: dict, key: str, path: Path, layers: dict[str, Layer]) -> dict[str, Choice]:
+    """One vocabulary of layers/requests.json (topics, statuses or sources), validated."""
+    out: dict[str, Choice] = {}
+    for i, item in enumerate(_req(data, key, path, list)):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict):
+            raise CatalogueError(path, where, "expected an object")
+        cid = _req(item, "id", path)
+        if not _ID_RE.match(cid) or cid in out:
+            raise CatalogueError(path, f"{where}.id", f"'{cid}' is not a new lower-case id")
+        aliases = item.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise CatalogueError(path, f"{where}.aliases", "expected a list of non-empty strings")
+        answering = item.get("layers", [])
+        for lid in answering if isinstance(answering, list) else [answering]:
+            if lid not in layers:
+                raise CatalogueError(path, f"{where}.layers", f"unknown layer '{lid}'")
+        colour = item.get("colour", "#555555")
+        if not isinstance(colour, str) or not _COLOUR_RE.match(colour):
+            raise CatalogueError(path, f"{where}.colour", f"'{colour}' is not a #rrggbb colour")
+        out[cid] = Choice(
+            cid,
+            _names(item, path, f"{where}.names"),
+            tuple(" ".join(a.casefold().split()) for a in aliases),
+            tuple(answering),
+            colour,
+            bool(item.get("closed", False)),
+        )
+    return out
+
+
+def parse_requests(data: dict, path: Path, layers: dict[str, Layer]) -> RequestsDef:
+    """Validate the requests definition (layers/requests.json); statuses and sources must be the known ones."""
+    if data.get("geometry", "point") != "point":
+        raise CatalogueError(path, "geometry", "requests are points")
+    colour = _checked(data, "colour", path, _COLOUR_RE.match, "is not a #rrggbb colour")
+    statuses = _choices(data, "statuses", path, layers)
+    if tuple(sorted(statuses)) != tuple(sorted(REQUEST_STATUSES)):
+        raise CatalogueError(path, "statuses", f"must define exactly {', '.join(REQUEST_STATUSES)}")
+    sources = _choices(data, "sources", path, layers)
+    if tuple(sorted(sources)) != tuple(sorted(REQUEST_SOURCES)):
+        raise CatalogueError(path, "sources", f"must define exactly {', '.join(REQUEST_SOURCES)}")
+    topics = _choices(data, "topics", path, layers)
+    if not topics:
+        raise CatalogueError(path, "topics", "at least one topic is needed")
+    return RequestsDef(_names(data, path), colour, topics, statuses, sources)
+
+
 def load_catalogue(directory: Path | str | None = None) -> Catalogue:
     """Load and validate every definition in ``directory`` (default: the shipped layers/)."""
     base = Path(directory) if directory else resource_dir("layers")
@@ -212,7 +316,7 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
         districts[slug] = District(slug, _names(d, dpath, f"districts[{i}].names"), _stems(d, dpath, i))
     layers: dict[str, Layer] = {}
     for path in sorted(base.glob("*.json")):
-        if path.name in ("districts.json", "osm-mapping.json"):
+        if path.name in ("districts.json", "osm-mapping.json", REQUESTS_FILE):
             continue
         lyr = parse_layer(_read_json(path), path)
         if lyr.id in layers:
@@ -228,7 +332,9 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
                 raise CatalogueError(dpath, f"groups.{gid}.layers", f"unknown layer '{m}'")
         groups[gid] = Group(gid, _names(g, dpath, f"groups.{gid}.names"), members)
     ordered = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
-    return Catalogue(city=city, layers=ordered, districts=districts, groups=groups)
+    rpath = base / REQUESTS_FILE
+    requests = parse_requests(_read_json(rpath), rpath, ordered) if rpath.exists() else None
+    return Catalogue(city=city, layers=ordered, districts=districts, groups=groups, requests=requests)
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,11 @@ DEFAULTS: dict[str, object] = {
     # where the data lives
     "GEOWORKS_DATA_DIR": "instance",  # the store, users, uploads and the secret key
     "GEOWORKS_STORE": "gpkg",  # storage backend (geoworks.storage.BACKENDS)
+    # the shared PostGIS store: postgresql://user[:password]@host[:port]/database; when set, the store,
+    # import batches, claims and users live in that database (run `geoworks db init` once) instead of the
+    # GeoPackage under GEOWORKS_DATA_DIR, which then keeps only uploads waiting for their commit and the secret key
+    "GEOWORKS_DATABASE_URL": None,
+    "GEOWORKS_DATABASE_POOL": 16,  # idle database connections kept per process for reuse
     # the map's base layer
     "GEOWORKS_TILES": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",  # "none" for a plain background
     "GEOWORKS_TILES_ATTRIBUTION": "© OpenStreetMap contributors",
@@ -26,8 +31,14 @@ DEFAULTS: dict[str, object] = {
     "GEOWORKS_MAX_UPLOAD_MB": 100.0,  # an uploaded file (import) larger than this is refused
     "GEOWORKS_MAX_PLAN_UPLOAD_MB": 10.0,  # a targets file uploaded to /plan
     "GEOWORKS_MAX_CLAIMS_UPLOAD_MB": 2.0,  # a claims CSV uploaded to /verify/claims/new
+    # residents' requests
+    "GEOWORKS_REQUESTS_PER_HOUR": 5,  # requests one address may file in an hour without logging in (0: no limit)
+    "GEOWORKS_REQUESTS_PER_DAY": 20,  # ... and in a day
+    "GEOWORKS_REQUEST_SUGGEST_M": 300.0,  # works suggested to answer a request lie within this many metres
+    "GEOWORKS_MAX_REQUESTS_UPLOAD_MB": 10.0,  # a meeting's questions (CSV/XLSX) uploaded to /requests/import
     # the server
-    "GEOWORKS_THREADS": 8,  # waitress threads of `geoworks serve`
+    "GEOWORKS_THREADS": 8,  # waitress threads of `geoworks serve` (per worker process)
+    "GEOWORKS_WORKERS": 1,  # worker processes of `geoworks serve` (more than 1 needs the PostGIS store)
     "GEOWORKS_WARM_CACHE": None,  # compute totals and indexes at start (default: on, off when TESTING)
     "GEOWORKS_TODAY": None,  # fixes the clock to a day (YYYY-MM-DD), for tests and demos; unset: the system clock
     "GEOWORKS_USER": None,  # the name the command line records on import batches (default: the login name)

@@ -71,6 +71,7 @@
       else if (d.area_m2) row(t, L_.area, Math.round(d.area_m2) + " " + L_.m2);
       row(t, L_.district, d.district === "outside" ? L_.outside : (c.districts[d.district] || d.district || L_.unknown));
       box.appendChild(t);
+      answeredRequests(box, layerId, feature.id);
     }).catch(function () {
       var p = box.querySelector(".gw-loading");
       if (p) p.textContent = fill(c.labels.failed, {layer: (c.layers[layerId] || {}).name || layerId});
@@ -203,7 +204,155 @@
     return {x: rect.left + p.x, y: rect.top + p.y};
   }
 
+  /* Residents' requests: points shaded by status, or clusters (a ring of status shares with the count)
+     when many, loaded for the visible area from opts.url with the page's filters. Texts from data go
+     in with textContent only. */
+  var reqOpts = null, reqLayer = null;
+  function statusColour(s) { return (reqOpts.statuses[s] || {}).colour || "#555"; }
+  function statusName(s) { return (reqOpts.statuses[s] || {}).name || s; }
+  function clusterIcon(f, statuses) {
+    var n = f.properties.n, size = Math.round(26 + 8 * Math.log10(Math.max(n, 1))), stops = [], at = 0;
+    f.properties.c.forEach(function (k, i) {
+      if (!k) return;
+      var to = at + 100 * k / n;
+      stops.push(statusColour(statuses[i]) + " " + at.toFixed(2) + "% " + to.toFixed(2) + "%");
+      at = to;
+    });
+    var ring = el("div", "gw-rq-cluster"), inner = el("span", null, n);
+    ring.style.cssText = "width:" + size + "px;height:" + size + "px;border-radius:50%;display:flex;" +
+      "align-items:center;justify-content:center;box-shadow:0 0 0 1px #fff,0 1px 3px rgba(0,0,0,.45);" +
+      "background:conic-gradient(" + stops.join(",") + ")";
+    inner.style.cssText = "background:#fff;border-radius:50%;min-width:60%;height:60%;display:flex;" +
+      "align-items:center;justify-content:center;font:600 11px system-ui,sans-serif;color:#222;padding:0 2px";
+    ring.appendChild(inner);
+    return L.divIcon({html: ring, className: "gw-rq-icon", iconSize: [size, size]});
+  }
+  function clusterTip(f, statuses) {
+    var box = el("div", "gw-tip");
+    box.appendChild(el("strong", null, fill(reqOpts.labels.cluster, {n: f.properties.n})));
+    f.properties.c.forEach(function (k, i) { if (k) box.appendChild(el("div", null, statusName(statuses[i]) + ": " + k)); });
+    return box;
+  }
+  function requestPopup(id) {
+    var box = el("div", "gw-popup gw-request-popup");
+    box.appendChild(el("p", "gw-loading", reqOpts.labels.loading));
+    fetch(reqOpts.popupUrl.replace("ID", encodeURIComponent(id))).then(function (r) {
+      return r.ok ? r.json() : Promise.reject(r.status);
+    }).then(function (d) {
+      box.textContent = "";
+      box.appendChild(el("h3", null, d.title));
+      box.appendChild(el("p", "gw-request-text", d.text));
+      var t = el("table");
+      d.rows.forEach(function (rw) { row(t, rw[0], rw[1]); });
+      box.appendChild(t);
+      var a = el("a", "gw-open-request", d.open);
+      a.href = d.url;
+      box.appendChild(a);
+    }).catch(function () { box.textContent = reqOpts.labels.failed; });
+    return box;
+  }
+  function drawRequest(f, statuses) {
+    var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]], m;
+    if (f.properties.n) {
+      m = L.marker(ll, {icon: clusterIcon(f, statuses), keyboard: false});
+      m.bindTooltip(clusterTip(f, statuses));
+      m.on("click", function () { theRequestsMap.setView(ll, Math.min(theRequestsMap.getZoom() + 2, 18)); });
+    } else {
+      var s = f.properties.s;
+      m = L.circleMarker(ll, {radius: 6, color: "#ffffff", weight: 1.5, fillColor: statusColour(s), fillOpacity: 0.95,
+                              className: "gw-request gw-request-" + s});
+      m.bindTooltip(el("span", null, (reqOpts.topics[f.properties.t] || f.properties.t) + " · " + statusName(s)));
+      m.on("click", function (e) {
+        L.popup({maxWidth: 320}).setLatLng(e.latlng).setContent(requestPopup(f.id)).openOn(theRequestsMap);
+      });
+    }
+    reqLayer.addLayer(m);
+  }
+  var theRequestsMap = null;
+  function attachRequests(map, group, opts) {
+    var timer = null, seq = 0, lastKey = null, inflight = false, root = document.documentElement;
+    reqOpts = opts;
+    theRequestsMap = map;
+    reqLayer = L.layerGroup().addTo(group);
+    function notice(text) {
+      var box = document.getElementById("gw-requests-notice");
+      if (box) box.textContent = text;
+    }
+    function load() {
+      if (!map.hasLayer(group)) { root.setAttribute("data-gw-requests", "hidden"); return; }
+      var b = map.getBounds(), params = new URLSearchParams({
+        bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(","),
+        zoom: String(map.getZoom())
+      });
+      Object.keys(opts.filters || {}).forEach(function (k) {
+        [].concat(opts.filters[k]).forEach(function (v) { params.append(k, v); });
+      });
+      var key = params.toString();
+      if (key === lastKey) {  // this view is loaded, or loading
+        if (!inflight) root.setAttribute("data-gw-requests", "ready");
+        return;
+      }
+      lastKey = key;
+      var mine = ++seq;
+      inflight = true;
+      root.setAttribute("data-gw-requests", "loading");
+      fetch(opts.url + "?" + key).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          if (mine !== seq) return;
+          inflight = false;
+          reqLayer.clearLayers();
+          data.features.forEach(function (f) { drawRequest(f, data.statuses); });
+          notice(data.clustered ? fill(opts.labels.clustered, {total: data.total}) : "");
+          root.setAttribute("data-gw-requests", "ready");
+        })
+        .catch(function () {
+          if (mine !== seq) return;
+          inflight = false;
+          lastKey = null;
+          notice(opts.labels.failed);
+          root.setAttribute("data-gw-requests", "failed");
+        });
+    }
+    map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(load, 120); });
+    map.on("overlayadd", function (e) { if (e.layer === group) { lastKey = null; load(); } });
+    map.on("overlayremove", function (e) { if (e.layer === group) notice(""); });
+    timer = setTimeout(load, 0);
+  }
+  /* A work's popup: the residents' requests it answers (when the page serves requests). */
+  function answeredRequests(box, layerId, workId) {
+    if (!reqOpts || !reqOpts.forWorkUrl) return;
+    var url = reqOpts.forWorkUrl.replace("LAYER", encodeURIComponent(layerId)).replace("ID", encodeURIComponent(workId));
+    fetch(url).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); }).then(function (d) {
+      if (!d.total) return;
+      var sec = el("div", "gw-work-requests");
+      sec.appendChild(el("h4", null, d.heading));
+      var ul = el("ul");
+      d.items.forEach(function (it) {
+        var li = el("li"), sw = el("span", "gw-swatch gw-point"), a = el("a", null, it.text);
+        sw.style.background = it.colour;
+        sw.style.borderRadius = "50%";
+        a.href = it.url;
+        li.appendChild(sw);
+        li.appendChild(a);
+        li.appendChild(el("span", "gw-meta", " · " + it.status_name + " · " + it.received));
+        ul.appendChild(li);
+      });
+      sec.appendChild(ul);
+      if (d.more) sec.appendChild(el("p", null, d.more));
+      box.appendChild(sec);
+    }).catch(function () { /* the work's own details are shown; its requests are optional */ });
+  }
+  function drawnRequests() { return reqLayer ? reqLayer.getLayers().length : 0; }
+  function requestPoint(index) {
+    var layers = reqLayer ? reqLayer.getLayers() : [];
+    if (layers.length <= (index || 0)) return null;
+    var rect = theRequestsMap.getContainer().getBoundingClientRect();
+    var p = theRequestsMap.latLngToContainerPoint(layers[index || 0].getLatLng());
+    return {x: rect.left + p.x, y: rect.top + p.y};
+  }
+
   window.geoworks = {bindDistrict: bindDistrict, attach: attach, config: config, drawn: drawn,
+                     attachRequests: attachRequests, drawnRequests: drawnRequests, requestPoint: requestPoint,
                      districts: function () { return Object.keys(districtLayers).length; },
                      workPoint: workPoint, districtPoint: districtPoint,
                      get map() { return theMap; }};

@@ -1,4 +1,11 @@
-"""Shared fixtures: a demo store built once per session, small geometries, ../shared paths."""
+"""Shared fixtures: a demo store built once per session on each backend, small geometries, ../shared paths.
+
+Every fixture that holds a store (``demo_dir``, ``demo_store``, ``demo_copy``, ``app``, ``stores``,
+``store_config``) is parametrised by ``backend``: "gpkg" (the embedded GeoPackage) and "postgis" (a
+database per test store on the server of GEOWORKS_TEST_DATABASE_URL; skipped, with the reason, when
+it is not set). Tests name a store by its data directory; ``store_config(path)`` (or
+``stores.config(path)`` in wider-scoped fixtures) gives the configuration that opens it.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,13 @@ SHARED_DATA = SHARED / "data"
 # (geoworks.clock), so the suite gives the same result on any day of the real calendar.
 TODAY = "2026-06-15"
 os.environ["GEOWORKS_TODAY"] = TODAY
+# the store of each test is chosen by its fixtures: a developer's own database never leaks into the suite
+os.environ.pop("GEOWORKS_DATABASE_URL", None)
+os.environ.pop("GEOWORKS_STORE", None)
+POSTGIS_MISSING = (
+    "no PostgreSQL/PostGIS server for the tests: set GEOWORKS_TEST_DATABASE_URL=postgresql://user@host:port/postgres "
+    "(a role that may create databases; README, 'Tests and benchmarks')"
+)
 
 
 def _uses(func, name: str) -> bool:
@@ -38,6 +52,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.shared)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Without a PostgreSQL server, every PostGIS test is skipped for the same reason: say it once, with the count."""
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and len(longrepr) == 3 and POSTGIS_MISSING in str(longrepr[2]):
+            report.longrepr = ("tests/conftest.py", _PG_SERVER_LINE, longrepr[2])
+
+
 def shared_file(*parts: str) -> Path:
     """A file under ../shared; the test is skipped, with the reason, when it is absent."""
     path = SHARED.joinpath(*parts)
@@ -54,38 +76,91 @@ def catalogue():
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory, catalogue):
+def pg_server():
+    """The PostgreSQL/PostGIS server of GEOWORKS_TEST_DATABASE_URL; the test is skipped without one."""
+    from tests.helpers.backends import ENV, Server
+
+    url = os.environ.get(ENV)
+    if not url:
+        pytest.skip(POSTGIS_MISSING)
+    server = Server(url)
+    yield server
+    server.close()
+
+
+_PG_SERVER_LINE = inspect.getsourcelines(pg_server)[1]
+
+
+@pytest.fixture(scope="session", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def backend(request) -> str:
+    """The storage backend of the test: "gpkg" or "postgis"."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def stores(backend, request):
+    """Test stores of this backend, named by data directory (tests.helpers.backends.Stores)."""
+    from tests.helpers.backends import Stores
+
+    return Stores(backend, request.getfixturevalue("pg_server") if backend == "postgis" else None)
+
+
+@pytest.fixture
+def store_config(stores):
+    """``store_config(path)``: the config of a test store kept in data directory ``path`` (its database is
+    dropped after the test)."""
+    made: list = []
+
+    def config(path) -> dict[str, str]:
+        from tests.helpers.backends import database_for
+
+        if database_for(path) is None:
+            made.append(path)
+        return stores.config(path)
+
+    yield config
+    for path in made:
+        stores.release(path)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory, catalogue, stores):
     """A data directory holding the demo set (seed 2019); read-only for tests."""
     from geoworks.demo import write_demo
     from geoworks.storage import open_store
 
     path = tmp_path_factory.mktemp("demo-store")
-    write_demo(open_store({"GEOWORKS_DATA_DIR": str(path)}), catalogue, 2019)
+    if stores.backend == "postgis":
+        stores.demo_template = stores.template(lambda store: write_demo(store, catalogue, 2019), "demo")
+        stores.clone(stores.demo_template, path)
+    else:
+        write_demo(open_store({"GEOWORKS_DATA_DIR": str(path)}), catalogue, 2019)
     return path
 
 
 @pytest.fixture(scope="session")
 def demo_store(demo_dir):
     from geoworks.storage import open_store
+    from tests.helpers.backends import config_for
 
-    return open_store({"GEOWORKS_DATA_DIR": str(demo_dir)})
+    return open_store(config_for(demo_dir))
 
 
 @pytest.fixture
-def demo_copy(demo_dir, tmp_path):
-    """A private copy of the demo data directory, for tests that write."""
-    import shutil
-
+def demo_copy(demo_dir, tmp_path, stores):
+    """A private copy of the demo data directory (and of its database), for tests that write."""
     target = tmp_path / "store"
-    shutil.copytree(demo_dir, target)
-    return target
+    stores.copy(demo_dir, target)
+    yield target
+    stores.release(target)
 
 
 @pytest.fixture(scope="session")
 def app(demo_dir):
     from geoworks.web import create_app
+    from tests.helpers.backends import config_for
 
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir)})
+    return create_app({"TESTING": True, **config_for(demo_dir)})
 
 
 @pytest.fixture
@@ -142,8 +217,9 @@ def live_server(app):
 def offline_server(demo_dir):
     """The demo app without remote map tiles (a plain background: the test machine has no network)."""
     from geoworks.web import create_app
+    from tests.helpers.backends import config_for
 
-    server = LiveServer(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_TILES": "none"}))
+    server = LiveServer(create_app({"TESTING": True, **config_for(demo_dir), "GEOWORKS_TILES": "none"}))
     yield server
     server.stop()
 

@@ -1,5 +1,5 @@
 """The geoworks command line: one click group; each command family lives in its own module of this
-package (data, imports, verify, plan, serve) and is added to the group here."""
+package (data, imports, verify, plan, serve, db) and is added to the group here."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def main() -> None:
         fail(f"layer catalogue: {exc}")
 
 
-from geoworks.cli import data, imports, plan, serve, verify  # noqa: E402  (the commands need ``main`` defined)
+from geoworks.cli import data, db, imports, plan, requests, serve, verify  # noqa: E402  (the commands need ``main`` defined)
 
-for _module in (data, imports, verify, plan, serve):
+for _module in (data, imports, verify, plan, serve, db, requests):
     _module.register(main)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -396,13 +396,26 @@ def demo_claims() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _demo_requests(catalogue: Catalogue, tables: dict[str, gpd.GeoDataFrame], seed: int) -> dict[str, gpd.GeoDataFrame]:
+    """The demo's residents' requests (geoworks.demo.requests), when the catalogue defines them."""
+    if catalogue.requests is None:
+        return {}
+    from geoworks.demo.requests import build_demo_requests
+
+    works = {lid: tables[lid] for lid in catalogue.layers}
+    return build_demo_requests(catalogue, tables["districts"], works, list(STREETS), seed)
+
+
 def write_demo(store: Store, catalogue: Catalogue, seed: int = 2019) -> dict[str, int]:
     """Replace the store's content with the demo set in one transaction; feature counts per table."""
     tables = build_demo(catalogue, seed)
     now = clock.stamp()
     counts = {name: len(gdf) for name, gdf in tables.items()}
+    requests = _demo_requests(catalogue, tables, seed)
     with store.transaction() as tx:
         for name, gdf in tables.items():
+            tx.write_layer(name, gdf)
+        for name, gdf in requests.items():  # residents' requests: their own tables, not works layers
             tx.write_layer(name, gdf)
         tx.write_table("claims", demo_claims())
         tx.write_table(
@@ -434,4 +447,6 @@ def write_demo(store: Store, catalogue: Catalogue, seed: int = 2019) -> dict[str
                 ]
             ),
         )
+    if requests:
+        counts["requests"] = len(requests["requests"])
     return counts

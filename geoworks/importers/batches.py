@@ -14,12 +14,11 @@ from collections.abc import Iterable
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from geoworks import clock
 from geoworks.catalogue import Catalogue
 from geoworks.importers.prepare import CHUNK, Prepared, Progress, no_progress
-from geoworks.storage import Store
+from geoworks.storage import Store, Transaction
 from geoworks.works import annotate, conform
 
 BATCH_COLUMNS = ["id", "created", "user", "file", "checksum", "layer", "features", "status", "skipped", "repaired"]
@@ -83,37 +82,18 @@ def find_duplicate(batches: pd.DataFrame, checksum: str, layers: Iterable[str]) 
     return None
 
 
-def _fields(tx, name: str) -> list[str] | None:
-    path = getattr(tx, "path", None)
-    if path is None:
-        return None
-    try:
-        return list(pyogrio.read_info(path, layer=name)["fields"])
-    except Exception:
-        return None
-
-
-def _append(tx, name: str, gdf: gpd.GeoDataFrame, progress: Progress, done: int, total: int) -> None:
+def _append(tx: Transaction, name: str, gdf: gpd.GeoDataFrame, progress: Progress, done: int, total: int) -> None:
     """Add ``gdf`` to layer ``name``.
 
-    Appending row by row to a GeoPackage layer updates its spatial index per
-    feature, which is slow; so a layer smaller than three times the import (or one that
-    lacks some of the new columns) is rewritten in one bulk write, and a large
-    layer gets the import appended in chunks.
+    Appending row by row to a layer may update its spatial index per feature, which is slow
+    in an embedded store; so a layer smaller than three times the import (or one that lacks
+    some of the new columns) is rewritten in one bulk write, and a large layer gets the import
+    appended in chunks.
     """
-    existing = _fields(tx, name)
-    count = None
-    if existing is None:
-        current = tx.read_layer(name)
-        existing = [c for c in current.columns if c != current.geometry.name] if len(current) else None
-        count = len(current)
-    elif getattr(tx, "path", None) is not None:
-        try:
-            count = int(pyogrio.read_info(tx.path, layer=name, force_feature_count=True)["features"])
-        except Exception:
-            count = None
+    existing = tx.columns(name)
+    count = tx.count(name) if existing is not None else 0
     new_cols = [c for c in gdf.columns if c != "geometry" and existing is not None and c not in existing]
-    if existing is None or new_cols or count is None or count < 3 * len(gdf):
+    if existing is None or new_cols or count < 3 * len(gdf):
         current = tx.read_layer(name) if existing is not None else None
         if current is not None and len(current):
             current = current if current.crs is not None else current.set_crs("EPSG:4326")
@@ -133,7 +113,7 @@ def _append(tx, name: str, gdf: gpd.GeoDataFrame, progress: Progress, done: int,
         progress("write", done + min(s + CHUNK, len(gdf)), total)
 
 
-def _record(tx, row: dict) -> None:
+def _record(tx: Transaction, row: dict) -> None:
     batches = tx.read_table("batches")
     batches = pd.concat([batches, pd.DataFrame([row])], ignore_index=True) if len(batches) else pd.DataFrame([row])
     tx.write_table("batches", batches)
@@ -194,7 +174,7 @@ def commit(
     return row
 
 
-def _replace_districts(tx, catalogue: Catalogue, districts: gpd.GeoDataFrame, progress: Progress) -> None:
+def _replace_districts(tx: Transaction, catalogue: Catalogue, districts: gpd.GeoDataFrame, progress: Progress) -> None:
     """Replace the districts and re-annotate every works layer against them (same transaction)."""
     tx.write_layer("districts", districts)
     for layer in catalogue.layers.values():

@@ -26,6 +26,7 @@ class MapOptions:
     lang: str = "en"
     layer_names: dict[str, str] = field(default_factory=dict)
     shown_layers: tuple[str, ...] | None = None  # None: all
+    requests: dict | None = None  # residents' requests layer: URLs and words for map.js (None: no such layer)
 
 
 def local_assets(asset_base: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

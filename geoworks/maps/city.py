@@ -22,6 +22,8 @@ from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
 from geoworks.maps.base import MapOptions, base_map
+from geoworks.maps.requests import add_requests_layer
+from geoworks.maps.requests import legend_html as requests_legend_html
 
 BASE_FILL = "#ffffff"
 # Display simplification of district outlines (degrees; a display tolerance, not a measure).
@@ -188,6 +190,7 @@ def city_map(
     m = _base_map(catalogue.city.bbox, options)
     _districts_layer(m, districts, shade(values, shading_colour), labels.get("districts", "Districts"))
     groups = _works_groups(m, catalogue, options)
+    requests = add_requests_layer(m, catalogue, options)  # residents' requests, when the app serves them
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(
         _Legend(
@@ -199,6 +202,7 @@ def city_map(
                 shading_colour,
                 labels.get("top", ""),
             )
+            + (requests_legend_html(catalogue, options.lang) if requests is not None else "")
         )
     )
     m.add_child(_Loader(groups, options.data_attribution))
@@ -217,6 +221,7 @@ def district_map(
     fills = {s: ("#fff3b0" if s == slug else BASE_FILL) for s in districts["slug"].astype(str)}
     _districts_layer(m, districts, fills, labels.get("districts", "Districts"), highlight=slug)
     groups = _works_groups(m, catalogue, options)
+    add_requests_layer(m, catalogue, options)  # residents' requests, when the app serves them
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_Loader(groups, options.data_attribution))
     return m

@@ -5,7 +5,9 @@ EPSG:4326, with an STRtree and each feature's extent) and kept in a small LRU
 cache; each request then picks the features intersecting the requested bbox,
 drops those smaller than a pixel at the zoom, keeps at most ``limit`` (largest
 first; the answer says how many were left out) and simplifies them to half a
-pixel. Simplification happens in degrees for display only; nothing is measured here.
+pixel. A store that filters in the database (``store.query_pushdown``) is asked per request
+instead (:class:`StoreLayer`): the same selection, computed by SQL on its spatial index.
+Simplification happens in degrees for display only; nothing is measured here.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import shapely
 from geoworks.cache import LRUCache
 from geoworks.catalogue import Catalogue
 from geoworks.params import parse_bbox, parse_district, parse_int, parse_status, parse_year
-from geoworks.storage import Store
+from geoworks.storage import LayerQuery, Store
 
 DEFAULT_LIMIT = 3000
 MAX_LIMIT = 20000
@@ -100,24 +102,72 @@ class PreparedLayer:
     def detail(self, work_id: str) -> dict | None:
         """Every stored attribute of one work (JSON-ready), or None."""
         i = self.by_id.get(str(work_id))
-        if i is None:
+        return None if i is None else _detail(self.works, i)
+
+
+def _detail(works: pd.DataFrame, i: int) -> dict:
+    """Row ``i``'s attributes, JSON-ready."""
+    row = works.iloc[i]
+    out: dict[str, object] = {}
+    for col in works.columns:
+        v = row[col]
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            out[col] = None
+        elif isinstance(v, (np.integer,)):
+            out[col] = int(v)
+        elif isinstance(v, (np.floating, float)):
+            out[col] = float(v)
+        else:
+            out[col] = str(v)
+    return out
+
+
+class StoreLayer:
+    """A layer read per request from a store that filters in the database (``store.query_pushdown``).
+
+    Same interface as :class:`PreparedLayer` for :func:`features_geojson` and the detail route;
+    :meth:`select` sends the bbox, filters, pixel size and limit to ``Store.query`` (SQL on the
+    spatial index) and keeps the features it read, so one instance serves one request.
+    """
+
+    def __init__(self, store: Store, layer_id: str):
+        self.store, self.layer_id = store, layer_id
+        self.works = pd.DataFrame()
+        self.geoms = np.array([], dtype=object)
+        self.ids = np.array([], dtype=object)
+
+    def __len__(self) -> int:
+        return self.store.count(self.layer_id)
+
+    def select(self, q: FeatureQuery) -> tuple[np.ndarray, int]:
+        """Indices (into the features read) to draw, largest first at most q.limit, and how many match in view."""
+        filters = (("year", q.year), ("status", q.status), ("district", q.district))
+        equals = [(k, v) for k, v in filters if v is not None]
+        found = self.store.query(
+            self.layer_id,
+            LayerQuery(
+                boxes=(q.bbox,) if q.bbox is not None else (),
+                equals=tuple(equals),
+                min_size=pixel_degrees(q.zoom) * 0.5,
+                order="size",
+                limit=q.limit,
+            ),
+        )
+        gdf = found.features
+        self.works = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        self.geoms = np.asarray(gdf.geometry.values, dtype=object)
+        self.ids = self.works["id"].astype(str).to_numpy(dtype=object) if len(gdf) else np.array([], object)
+        return np.arange(len(gdf)), found.matched
+
+    def detail(self, work_id: str) -> dict | None:
+        """Every stored attribute of one work (JSON-ready; the last stored with that id), or None."""
+        gdf = self.store.query(self.layer_id, LayerQuery(equals=(("id", str(work_id)),))).features
+        if not len(gdf):
             return None
-        row = self.works.iloc[i]
-        out: dict[str, object] = {}
-        for col in self.works.columns:
-            v = row[col]
-            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-                out[col] = None
-            elif isinstance(v, (np.integer,)):
-                out[col] = int(v)
-            elif isinstance(v, (np.floating, float)):
-                out[col] = float(v)
-            else:
-                out[col] = str(v)
-        return out
+        return _detail(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), len(gdf) - 1)
 
 
-def features_geojson(prepared: PreparedLayer, q: FeatureQuery, layer_id: str, lang: str) -> str:
+def features_geojson(prepared: PreparedLayer | StoreLayer, q: FeatureQuery, layer_id: str, lang: str) -> str:
     """A GeoJSON FeatureCollection (string) of the works to draw, with ``total`` in view and ``truncated``."""
     idx, matched = prepared.select(q)
     px = pixel_degrees(q.zoom)
@@ -166,7 +216,11 @@ class PreparedCache:
     def __init__(self, size: int = 12):
         self._cache = LRUCache(size)
 
-    def get(self, store: Store, layer_id: str) -> PreparedLayer:
+    def get(self, store: Store, layer_id: str) -> PreparedLayer | StoreLayer:
+        """The prepared layer; for a store that filters in the database, a new :class:`StoreLayer` per call."""
+        if store.query_pushdown:
+            return StoreLayer(store, layer_id)
+
         def read() -> PreparedLayer:
             gdf = store.read_layer(layer_id)
             return PreparedLayer(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), gdf.geometry.values)

@@ -14,23 +14,25 @@ import json
 import math
 import threading
 from dataclasses import dataclass, field
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geoworks.catalogue import Catalogue
+from geoworks.catalogue import STATUSES, Catalogue
 from geoworks.ogcapi.params import Interval, NotFound, ParamError, Query
 from geoworks.storage import Store
 
 DISTRICTS = "districts"
+REQUESTS = "requests"  # residents' requests (geoworks.ogcapi.requests), when the catalogue defines them
 _FAR_FUTURE = "9999-12-31"
 
 
 def collection_ids(catalogue: Catalogue) -> list[str]:
-    """Every collection id: the layers in catalogue order, then ``districts``."""
-    return list(catalogue.layers) + [DISTRICTS]
+    """Every collection id: the layers in catalogue order, then ``districts`` (and ``requests``)."""
+    return list(catalogue.layers) + [DISTRICTS] + ([REQUESTS] if catalogue.requests is not None else [])
 
 
 def _plain(value):
@@ -67,6 +69,7 @@ class CollectionIndex:
     is_works: bool = True
     extent_bbox: list[float] | None = None
     extent_interval: list[str | None] = field(default_factory=lambda: [None, None])
+    statuses: tuple[str, ...] = STATUSES  # the statuses its features can have (requests have their own)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -82,6 +85,9 @@ class CollectionIndex:
         if q.district:
             mask &= self.columns["district"] == q.district
         if q.status:
+            if q.status not in self.statuses:
+                known = ", ".join(self.statuses)
+                raise ParamError("status", f"status '{q.status}' does not apply here; known: {known}")
             mask &= self.columns["status"] == q.status
         if q.year is not None:
             mask &= self.columns["year"] == q.year
@@ -134,16 +140,9 @@ def _dates(gdf: pd.DataFrame, col: str) -> np.ndarray:
     return np.array([str(v)[:10] for v in values], dtype="U10")
 
 
-def build_index(collection_id: str, gdf: gpd.GeoDataFrame) -> CollectionIndex:
-    """Serialise every feature of ``gdf`` (EPSG:4326) and index it."""
-    is_works = collection_id != DISTRICTS
-    id_col = "id" if is_works else "slug"
-    gdf = gdf.reset_index(drop=True)
-    if id_col not in gdf.columns:
-        gdf[id_col] = [str(i + 1) for i in range(len(gdf))]
-    ids = gdf[id_col].astype(str).to_numpy(dtype=object)
-    geoms = gdf.geometry.values
-    geom_json = shapely.to_geojson(np.asarray(geoms, dtype=object))
+def features_json(gdf: gpd.GeoDataFrame, ids: np.ndarray) -> list[bytes]:
+    """Each feature of ``gdf`` (lon/lat) as an RFC 7946 GeoJSON Feature (UTF-8), ids given."""
+    geom_json = shapely.to_geojson(np.asarray(gdf.geometry.values, dtype=object)) if len(gdf) else []
     props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     names = list(props.columns)
     rows = props.itertuples(index=False, name=None)
@@ -161,6 +160,19 @@ def build_index(collection_id: str, gdf: gpd.GeoDataFrame) -> CollectionIndex:
                 + "}"
             ).encode("utf-8")
         )
+    return features
+
+
+def build_index(collection_id: str, gdf: gpd.GeoDataFrame) -> CollectionIndex:
+    """Serialise every feature of ``gdf`` (EPSG:4326) and index it."""
+    is_works = collection_id != DISTRICTS
+    id_col = "id" if is_works else "slug"
+    gdf = gdf.reset_index(drop=True)
+    if id_col not in gdf.columns:
+        gdf[id_col] = [str(i + 1) for i in range(len(gdf))]
+    ids = gdf[id_col].astype(str).to_numpy(dtype=object)
+    geoms = gdf.geometry.values
+    features = features_json(gdf, ids)
     bounds = shapely.bounds(np.asarray(geoms, dtype=object)) if len(gdf) else np.zeros((0, 4))
     bounds = np.nan_to_num(bounds, nan=np.inf)
     columns = {}
@@ -202,8 +214,10 @@ class IndexCache:
         self._items: dict[str, CollectionIndex] = {}
 
     def get(self, store: Store, catalogue: Catalogue, collection_id: str) -> CollectionIndex:
-        """The index of ``collection_id``; NotFound for an unknown collection."""
-        if collection_id not in catalogue.layers and collection_id != DISTRICTS:
+        """The index of ``collection_id``; NotFound for an unknown collection. A store that answers
+        queries itself (``store.query_pushdown``) gets a :class:`~geoworks.ogcapi.stored.StoredCollection`
+        for each works layer instead, with the same interface, reading only what each request selects."""
+        if collection_id not in collection_ids(catalogue):
             raise NotFound(
                 "collectionId", f"no collection '{collection_id}'; known: {', '.join(collection_ids(catalogue))}"
             )
@@ -220,7 +234,16 @@ class IndexCache:
                 hit = self._items.get(collection_id) if version == self._version else None
             if hit is not None:
                 return hit
-            index = build_index(collection_id, store.read_layer(collection_id))
+            if collection_id == REQUESTS:  # public fields only, folded from the requests' events
+                from geoworks.ogcapi.requests import requests_collection
+
+                index = requests_collection(store, catalogue)
+            elif store.query_pushdown and collection_id != DISTRICTS:  # filtered in the database, per request
+                from geoworks.ogcapi.stored import StoredCollection
+
+                index = cast(CollectionIndex, StoredCollection(store, collection_id))  # same interface
+            else:
+                index = build_index(collection_id, store.read_layer(collection_id))
             with self._lock:
                 if version == self._version:
                     self._items[collection_id] = index

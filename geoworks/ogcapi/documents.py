@@ -16,7 +16,7 @@ import numpy as np
 
 from geoworks import clock
 from geoworks.catalogue import Catalogue
-from geoworks.ogcapi.collections import DISTRICTS, CollectionIndex, collection_ids
+from geoworks.ogcapi.collections import DISTRICTS, REQUESTS, CollectionIndex, collection_ids
 from geoworks.ogcapi.params import CRS84, Query
 
 GEOJSON = "application/geo+json"
@@ -68,6 +68,8 @@ def conformance() -> dict:
 def collection_title(catalogue: Catalogue, collection_id: str, lang: str) -> str:
     if collection_id == DISTRICTS:
         return DISTRICT_TITLES.get(lang, DISTRICT_TITLES["en"])
+    if collection_id == REQUESTS and catalogue.requests is not None:
+        return catalogue.requests.names.get(lang)
     return catalogue.layers[collection_id].names.get(lang)
 
 
@@ -77,6 +79,12 @@ def collection(base: str, catalogue: Catalogue, index: CollectionIndex, lang: st
     href = f"{base}/collections/{cid}"
     if cid == DISTRICTS:
         description = "District polygons of the city (lon/lat)."
+    elif cid == REQUESTS:
+        description = (
+            "Residents' requests (points): text, topic, district, source, received date, the latest status and "
+            "its date, the answer and the works that answer them (works: layer:id); datetime filters the received "
+            "date, status takes the requests' statuses. The resident's contact is never published."
+        )
     else:
         layer = catalogue.layers[cid]
         description = (

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from geoworks.catalogue import STATUSES, Catalogue
+from geoworks.catalogue import Catalogue
 from geoworks.ogcapi.collections import collection_ids
+from geoworks.ogcapi.openapi_requests import requests_paths, requests_schemas, statuses
 from geoworks.ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -73,7 +74,7 @@ def _parameters(catalogue: Catalogue) -> dict:
             {"type": "string", "enum": list(catalogue.districts)},
             "District slug (names in kk/ru/en are accepted too).",
         ),
-        "status": _param("status", {"type": "string", "enum": list(STATUSES)}, "Status of the work."),
+        "status": _param("status", {"type": "string", "enum": statuses(catalogue)}, "Status of the work (or request)."),
         "year": _param("year", {"type": "integer"}, "Year of the work."),
         "layer": _param("layer", {"type": "string", "enum": list(catalogue.layers)}, "Layer id."),
         "lang": _param("lang", {"type": "string", "enum": ["kk", "ru", "en"]}, "Language of names and titles."),
@@ -373,9 +374,11 @@ def openapi_document(
     ref = {k: {"$ref": f"#/components/parameters/{k}"} for k in p}
     filters = [ref["bbox"], ref["datetime"], ref["district"], ref["status"], ref["year"]]
     paths = _ogc_paths(ref, filters)
+    schemas = _schemas()
     if api_root:
         paths.update(_api_paths(ref, filters, api_root))
-    schemas = _schemas()
+        paths.update(requests_paths(catalogue, ref, ERRORS, api_root))  # residents' requests
+        schemas.update(requests_schemas(catalogue))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -388,7 +391,7 @@ def openapi_document(
             "license": {"name": "see the data set's source"},
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": "Capabilities"}, {"name": "Data"}, {"name": "Totals"}, {"name": "Exports"}],
+        "tags": [{"name": n} for n in ("Capabilities", "Data", "Totals", "Exports", "Requests")],
         "paths": paths,
         "components": {"parameters": p, "schemas": schemas},
     }

@@ -103,6 +103,17 @@ def parse_datetime(value: str | None) -> Interval | None:
     return Interval(day, day)
 
 
+def _status(value: str | None, catalogue: Catalogue) -> str | None:
+    """A work status, else a residents' request status (the requests collection has its own), by any name."""
+    try:
+        return parse_status(value)
+    except ParamError:
+        found = catalogue.requests.status_id(value) if catalogue.requests is not None else None
+        if found is None:
+            raise
+        return found
+
+
 def parse_query(args: Mapping[str, str], catalogue: Catalogue, max_limit: int = MAX_LIMIT) -> Query:
     """Every items parameter of ``args`` (a request's query string)."""
     crs = args.get("crs")
@@ -112,7 +123,7 @@ def parse_query(args: Mapping[str, str], catalogue: Catalogue, max_limit: int = 
         bbox=parse_bbox(args.get("bbox"), args.get("bbox-crs")),
         interval=parse_datetime(args.get("datetime")),
         district=parse_district(args.get("district"), catalogue),
-        status=parse_status(args.get("status")),
+        status=_status(args.get("status"), catalogue),
         year=parse_year(args.get("year")),
         limit=parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, max_limit),
         offset=parse_int(args.get("offset"), "offset", 0, 0, MAX_OFFSET),

@@ -21,7 +21,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geoworks.storage.base import WORK_COLUMNS, StoreError, empty_works
+from geoworks.storage import memquery
+from geoworks.storage.base import WORK_COLUMNS, Box, LayerQuery, LayerSummary, QueryResult, StoreError, empty_works
 
 FILENAME = "geoworks.gpkg"
 
@@ -94,9 +95,23 @@ class _Tx:
     def write_table(self, name: str, df: pd.DataFrame) -> None:
         pyogrio.write_dataframe(pd.DataFrame(df), self.path, layer=name, driver="GPKG")
 
+    def count(self, name: str) -> int:
+        """Rows of table ``name`` (0 when there is none)."""
+        if name not in _layers(self.path):
+            return 0
+        return int(pyogrio.read_info(self.path, layer=name, force_feature_count=True)["features"])
+
+    def columns(self, name: str) -> list[str] | None:
+        """The attribute columns of table ``name`` in order (None when there is no such table)."""
+        if name not in _layers(self.path):
+            return None
+        return [str(f) for f in pyogrio.read_info(self.path, layer=name)["fields"]]
+
 
 class GeoPackageStore:
     """Store backend on one GeoPackage file, ``<data_dir>/geoworks.gpkg``."""
+
+    query_pushdown = False  # query() reads the whole layer: callers keep their own in-memory indexes
 
     def __init__(self, data_dir: Path | str):
         self.data_dir = Path(data_dir)
@@ -104,6 +119,17 @@ class GeoPackageStore:
 
     def describe(self) -> str:
         return f"GeoPackage {self.path}"
+
+    def init(self) -> list[str]:
+        """Nothing to create or upgrade: a GeoPackage is made by its first transaction."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return []
+
+    def schema_version(self) -> tuple[int, int]:
+        return 0, 0
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""
 
     def layer_names(self) -> list[str]:
         return _layers(self.path)
@@ -119,7 +145,7 @@ class GeoPackageStore:
     def is_empty(self) -> bool:
         return "districts" not in self.layer_names()
 
-    def read_layer(self, name: str, bbox=None, where: dict | None = None) -> gpd.GeoDataFrame:
+    def read_layer(self, name: str, bbox: Box | None = None, where: dict | None = None) -> gpd.GeoDataFrame:
         """Features of table ``name`` (EPSG:4326), optionally within a lon/lat bbox and filtered by equality."""
         kwargs: dict[str, object] = {}
         if bbox is not None:
@@ -142,6 +168,14 @@ class GeoPackageStore:
     def read_table(self, name: str) -> pd.DataFrame:
         df = _read(self.path, name, read_geometry=False)
         return pd.DataFrame() if df is None else pd.DataFrame(df)
+
+    def query(self, name: str, q: LayerQuery) -> QueryResult:
+        """``q`` over the whole layer read into memory (see :mod:`geoworks.storage.memquery`)."""
+        return memquery.query_frame(self.read_layer(name), q)
+
+    def summary(self, name: str) -> LayerSummary:
+        """Feature count, lon/lat extent and date range of a layer."""
+        return memquery.summarise(self.read_layer(name))
 
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:

@@ -1,8 +1,10 @@
 """Users, roles and hashed passwords (werkzeug.security), kept beside the store.
 
 The GeoPackage deployment keeps them in a small SQLite file, ``<data dir>/users.sqlite``
-(so logins never touch the stored data). Roles: resident (read only), engineer and
-official (upload, rollback), admin (all, and manage users).
+(so logins never touch the stored data); the PostGIS deployment in the database's
+``geoworks.users`` table, shared by every app process (a login never changes the data
+version either). Roles: resident (read only), engineer and official (upload, rollback),
+admin (all, and manage users).
 """
 
 from __future__ import annotations
@@ -10,30 +12,39 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geoworks import clock
-from geoworks.config import data_dir
+from geoworks.config import data_dir, setting
 
 ROLES = ("resident", "engineer", "official", "admin")
 WRITERS = ("engineer", "official", "admin")
 DB_NAME = "users.sqlite"
+
+Row = tuple[str, str, str]  # name, role, created
 
 
 class UserError(ValueError):
     """A user cannot be created, changed or removed."""
 
 
-class UserStore:
-    """Users and hashed passwords in ``<data_dir>/users.sqlite``."""
+class UserRows(Protocol):
+    """Where user rows live."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
+    def upsert(self, name: str, password_hash: str, role: str, created: str) -> None: ...
+    def delete(self, name: str) -> int: ...
+    def password_hash(self, name: str) -> str | None: ...
+    def get(self, name: str) -> Row | None: ...
+    def all(self) -> list[Row]: ...
 
-    @classmethod
-    def from_config(cls, config: Mapping) -> UserStore:
-        return cls(data_dir(config) / DB_NAME)
+
+class SqliteRows:
+    """User rows in a SQLite file."""
+
+    def __init__(self, path: Path):
+        self.path = path
 
     def _db(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +55,58 @@ class UserStore:
         )
         return con
 
+    def upsert(self, name: str, password_hash: str, role: str, created: str) -> None:
+        with self._db() as con:
+            con.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "password_hash = excluded.password_hash, role = excluded.role",
+                (name, password_hash, role, created),
+            )
+
+    def delete(self, name: str) -> int:
+        with self._db() as con:
+            return con.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount
+
+    def password_hash(self, name: str) -> str | None:
+        with self._db() as con:
+            row = con.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def get(self, name: str) -> Row | None:
+        with self._db() as con:
+            row = con.execute("SELECT name, role, created FROM users WHERE name = ?", (name,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def all(self) -> list[Row]:
+        with self._db() as con:
+            return [(r[0], r[1], r[2]) for r in con.execute("SELECT name, role, created FROM users ORDER BY name")]
+
+
+def _as_dict(row: Row | None) -> dict | None:
+    return {"name": row[0], "role": row[1], "created": row[2]} if row else None
+
+
+class UserStore:
+    """Users and hashed passwords: in ``path`` (a SQLite file) or in the given rows."""
+
+    def __init__(self, path: Path | str | None = None, rows: UserRows | None = None):
+        if rows is None:
+            if path is None:
+                raise UserError("a user store needs a file or a database")
+            rows = SqliteRows(Path(path))
+        self.rows = rows
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> UserStore:
+        """The users of the configured deployment (the database's when the store is PostGIS)."""
+        from geoworks.storage import backend_name
+
+        if backend_name(config) == "postgis":
+            from geoworks.storage.pgusers import PgRows
+
+            return cls(rows=PgRows(str(setting(config, "GEOWORKS_DATABASE_URL"))))
+        return cls(data_dir(config) / DB_NAME)
+
     def set_user(self, name: str, password: str, role: str) -> None:
         name = (name or "").strip()
         if not name or len(name) > 64:
@@ -52,33 +115,21 @@ class UserStore:
             raise UserError(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
         if len(password or "") < 8:
             raise UserError("a password must have at least 8 characters")
-        now = clock.stamp()
-        with self._db() as con:
-            con.execute(
-                "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                "password_hash = excluded.password_hash, role = excluded.role",
-                (name, generate_password_hash(password), role, now),
-            )
+        self.rows.upsert(name, generate_password_hash(password), role, clock.stamp())
 
     def remove_user(self, name: str) -> None:
-        with self._db() as con:
-            if con.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
-                raise UserError(f"no user '{name}'")
+        if self.rows.delete(name) == 0:
+            raise UserError(f"no user '{name}'")
 
     def get(self, name: str) -> dict | None:
-        with self._db() as con:
-            row = con.execute("SELECT name, role, created FROM users WHERE name = ?", (name,)).fetchone()
-        return {"name": row[0], "role": row[1], "created": row[2]} if row else None
+        return _as_dict(self.rows.get(name))
 
     def check(self, name: str, password: str) -> dict | None:
         """The user when ``password`` is right, else None."""
-        with self._db() as con:
-            row = con.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
-        if row is None or not check_password_hash(row[0], password or ""):
+        stored = self.rows.password_hash(name)
+        if stored is None or not check_password_hash(stored, password or ""):
             return None
         return self.get(name)
 
     def list_users(self) -> list[dict]:
-        with self._db() as con:
-            rows = con.execute("SELECT name, role, created FROM users ORDER BY name").fetchall()
-        return [{"name": r[0], "role": r[1], "created": r[2]} for r in rows]
+        return [{"name": r[0], "role": r[1], "created": r[2]} for r in self.rows.all()]

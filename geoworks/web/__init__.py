@@ -34,8 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             "has_endpoint": lambda endpoint: endpoint in app.view_functions,
         }
 
-    from geoworks.web import api, auth, near, ogc, pages, plan, upload, verify
+    from geoworks.web import api, auth, near, ogc, pages, plan, requests, upload, verify
 
-    for module in (pages, api, ogc, near, verify, plan, auth, upload):
+    for module in (pages, api, ogc, near, verify, plan, auth, upload, requests):
         app.register_blueprint(module.bp)
     return app

@@ -162,3 +162,22 @@ def features(collection_id: str):
     body = exports.export_features(gdf, fmt, collection_id, notes)
     mimetype, ext = exports.FORMATS[fmt]
     return _attachment(body, mimetype, exports.export_filename(collection_id, what, ext, when))
+
+
+@bp.get("/requests/summary")
+def requests_summary():
+    """Residents' requests: counts per district and status, shares, on the spot, in action plans, linked to works
+    (filters: round, district, topic, status, source, from, to). Cached per data version and filter."""
+    from geoworks.residents.query import parse_filter
+    from geoworks.residents.summary import summary
+
+    svc = services()
+    if svc.catalogue.requests is None:
+        raise NotFound("collectionId", "residents' requests are not defined here")
+    f = parse_filter(request.args.to_dict(flat=False), svc.catalogue).without_paging()
+
+    def make() -> str:
+        index = svc.requests.get(svc.store, svc.catalogue)
+        return json.dumps(summary(index, svc.catalogue, f), ensure_ascii=False)
+
+    return Response(svc.requests.answer(svc.store, ("api-summary", f), make), mimetype="application/json")

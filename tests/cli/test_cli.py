@@ -8,12 +8,13 @@ import shapely
 from click.testing import CliRunner
 
 from geoworks.cli import main
+from tests.helpers.backends import config_for, setenv_store
 from tests.helpers.geometry import LAT, LON0, geod_length, offset, two_districts
 
 
 @pytest.fixture
 def runner(monkeypatch, demo_dir):
-    monkeypatch.setenv("GEOWORKS_DATA_DIR", str(demo_dir))
+    setenv_store(monkeypatch, config_for(demo_dir))
     return CliRunner()
 
 
@@ -42,8 +43,8 @@ def test_totals_bad_input(runner, args, message):
     assert res.exit_code != 0 and message in res.output
 
 
-def test_totals_on_empty_store(monkeypatch, tmp_path):
-    monkeypatch.setenv("GEOWORKS_DATA_DIR", str(tmp_path))
+def test_totals_on_empty_store(monkeypatch, tmp_path, store_config):
+    setenv_store(monkeypatch, store_config(tmp_path))
     res = CliRunner().invoke(main, ["totals"])
     assert res.exit_code == 2 and "store is empty" in res.output
 
@@ -129,8 +130,8 @@ def test_measure_file_without_crs(tmp_path):
     assert res.exit_code == 0 and "total" in res.output
 
 
-def test_demo_command_builds_a_store(monkeypatch, tmp_path):
-    monkeypatch.setenv("GEOWORKS_DATA_DIR", str(tmp_path))
+def test_demo_command_builds_a_store(monkeypatch, tmp_path, store_config):
+    setenv_store(monkeypatch, store_config(tmp_path))
     res = CliRunner().invoke(main, ["ensure-demo"])
     assert res.exit_code == 0 and "demo data written" in res.output
     res = CliRunner().invoke(main, ["ensure-demo"])

@@ -10,6 +10,7 @@ from shapely.geometry import LineString
 from geoworks.catalogue import default_catalogue
 from geoworks.storage import open_store
 from geoworks.works import annotate, conform
+from tests.helpers.backends import config_for
 from tests.helpers.geometry import LAT, LON0, offset
 
 # West district "almaly" and east district "medeu", sharing the meridian LON0 as border.
@@ -58,10 +59,11 @@ def roads() -> gpd.GeoDataFrame:
     return gdf
 
 
-def build_small_store(path) -> object:
-    """A store with the two districts and ROADS (annotated), nothing else."""
+def build_small_store(path, config: dict | None = None) -> object:
+    """A store with the two districts and ROADS (annotated), nothing else (``config``: the test store's, see
+    tests.helpers.backends; default: the GeoPackage at ``path``)."""
     cat = default_catalogue()
-    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    store = open_store(config or config_for(path))
     d = districts()
     works = conform(annotate(roads(), cat.layer("roads"), d))
     with store.transaction() as tx:

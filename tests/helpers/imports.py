@@ -45,7 +45,13 @@ def works_frame(n: int = 3, metres: float = 1000.0) -> tuple[gpd.GeoDataFrame, f
 
 
 def store_fingerprint(data_dir: Path) -> dict[str, str]:
-    """sha256 of the store file and of every table's rows (read through SQLite, in rowid order)."""
+    """sha256 of the store file and of every table's rows (read through SQLite, in rowid order); for a
+    PostGIS test store, of every table's rows in stored order and the data version."""
+    from tests.helpers.backends import database_for, pg_fingerprint
+
+    url = database_for(data_dir)
+    if url:
+        return pg_fingerprint(url)
     path = Path(data_dir) / "geoworks.gpkg"
     out = {"file": hashlib.sha256(path.read_bytes()).hexdigest()}
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -8,19 +8,20 @@ from click.testing import CliRunner
 
 from geoworks.cli import main
 from tests.conftest import shared_file
+from tests.helpers.backends import config_for
 from tests.helpers.imports import polygon_around, store_fingerprint
 
 SLUGS = ["alatau", "almaly", "auezov", "bostandyk", "medeu", "nauryzbay", "turksib", "zhetysu"]
 
 
 def run(data_dir, *args):
-    return CliRunner().invoke(main, list(map(str, args)), env={"GEOWORKS_DATA_DIR": str(data_dir)})
+    return CliRunner().invoke(main, list(map(str, args)), env=config_for(data_dir))
 
 
 def _districts(data_dir):
     from geoworks.storage import open_store
 
-    return open_store({"GEOWORKS_DATA_DIR": str(data_dir)}).read_layer("districts")
+    return open_store(config_for(data_dir)).read_layer("districts")
 
 
 @pytest.mark.parametrize(
@@ -32,8 +33,9 @@ def _districts(data_dir):
         (("almaty-gis-almatyhood", "gis_districts.geojson"), None),  # short ru names
     ],
 )
-def test_real_district_files_keep_the_eight_slugs(tmp_path, parts, name_field):
+def test_real_district_files_keep_the_eight_slugs(tmp_path, parts, name_field, store_config):
     demo_copy = tmp_path / "fresh"  # an empty store: the districts import creates it
+    store_config(demo_copy)
     path = shared_file("data", *parts)
     args = ["import", path, "--layer", "districts"] + (["--name-field", name_field] if name_field else [])
     r = run(demo_copy, *args)
@@ -51,7 +53,7 @@ def test_districts_import_reannotates_works(demo_copy):
     from geoworks.works import annotate
 
     assert run(demo_copy, "import", path, "--layer", "districts").exit_code == 0
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     roads = store.read_layer("roads")
     expected = annotate(roads, default_catalogue().layer("roads"), store.read_layer("districts"))
     assert list(roads["district"]) == list(expected["district"])
@@ -59,8 +61,9 @@ def test_districts_import_reannotates_works(demo_copy):
     assert meta["districts"] == "imported"
 
 
-def test_unknown_district_gets_a_slug_and_a_warning(tmp_path):
+def test_unknown_district_gets_a_slug_and_a_warning(tmp_path, store_config):
     demo_copy = tmp_path / "fresh"
+    store_config(demo_copy)
     p = tmp_path / "d.geojson"
     gpd.GeoDataFrame(
         {"name": ["Карасайский район"]}, geometry=[polygon_around(76.8, 43.2, 3000)], crs="EPSG:4326"

@@ -13,26 +13,25 @@ from click.testing import CliRunner
 from shapely import Polygon
 
 from geoworks.cli import main
+from tests.helpers.backends import config_for
 from tests.helpers.imports import CENTRE, line, polygon_around, store_fingerprint, works_frame
 
 
 def run(data_dir, *args):
-    result = CliRunner().invoke(
-        main, list(map(str, args)), env={"GEOWORKS_DATA_DIR": str(data_dir), "GEOWORKS_USER": "tester"}
-    )
+    result = CliRunner().invoke(main, list(map(str, args)), env={**config_for(data_dir), "GEOWORKS_USER": "tester"})
     return result
 
 
 def roads(data_dir, where=None):
     from geoworks.storage import open_store
 
-    return open_store({"GEOWORKS_DATA_DIR": str(data_dir)}).read_layer("roads", where=where)
+    return open_store(config_for(data_dir)).read_layer("roads", where=where)
 
 
 def batches(data_dir):
     from geoworks.storage import open_store
 
-    return open_store({"GEOWORKS_DATA_DIR": str(data_dir)}).read_table("batches")
+    return open_store(config_for(data_dir)).read_table("batches")
 
 
 def _write(gdf, path):
@@ -107,7 +106,7 @@ def test_csv_with_lon_lat_points(demo_copy, tmp_path):
     assert result.exit_code == 0, result.output
     from geoworks.storage import open_store
 
-    yards = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}).read_layer(
+    yards = open_store(config_for(demo_copy)).read_layer(
         "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]}
     )
     assert sorted(yards["status"]) == ["completed", "planned"]
@@ -228,7 +227,7 @@ def test_invalid_polygon_repaired_or_rejected_with_strict(demo_copy, tmp_path):
     assert repaired.exit_code == 0 and "repaired with make_valid" in repaired.output
     from geoworks.storage import open_store
 
-    yards = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}).read_layer(
+    yards = open_store(config_for(demo_copy)).read_layer(
         "courtyards", where={"batch_id": batches(demo_copy).iloc[-1]["id"]}
     )
     assert shapely.is_valid(np.asarray(yards.geometry.values)).all()
@@ -276,7 +275,7 @@ def test_rollback_restores_totals(demo_copy, tmp_path):
     from geoworks.storage import open_store
     from geoworks.totals import Filters, TotalsCache
 
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     cache = TotalsCache()
     before = cache.get(store, default_catalogue(), Filters(layer="roads")).table.copy()
     gdf, total = works_frame(3, 1500.0)

@@ -13,6 +13,7 @@ from geoworks.importers.districts import match_district, slugify
 from geoworks.importers.jobs import Jobs, UploadError, receive_upload
 from geoworks.importers.validate import Options, Report, check_geometry
 from geoworks.names import NAME_COLUMNS, column_key
+from tests.helpers.backends import config_for
 from tests.helpers.imports import CENTRE, line, works_frame
 
 # the 8 districts' names as the real files spell them (ru: OSM-Boundaries, kk: Nominatim), and their slugs
@@ -112,7 +113,7 @@ def _fields(**extra) -> dict:
 def test_receive_upload(demo_copy, catalogue):
     from geoworks.storage import open_store
 
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     uploads = demo_copy / "uploads"
     body = works_frame(2)[0].to_json().encode()
 
@@ -145,7 +146,7 @@ def test_rollback_of_an_unknown_batch(demo_copy, catalogue):
     from geoworks.storage import open_store
 
     with pytest.raises(UnknownBatch, match="no batch 'nope'"):
-        rollback(open_store({"GEOWORKS_DATA_DIR": str(demo_copy)}), catalogue, "nope", "erik")
+        rollback(open_store(config_for(demo_copy)), catalogue, "nope", "erik")
     assert rollback_summary("b1", {"roads": 3, "water": 0}) == "batch b1 rolled back: roads -3, water -0"
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.backends import config_for
 from tests.helpers.imports import many_lines, store_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.parametrize("backend", ["gpkg"], indirect=True)  # PostGIS: tests/storage/test_postgis_kill.py
 def test_sigkill_midway_leaves_store_unchanged(demo_copy, tmp_path):
     big = tmp_path / "big.parquet"
     many_lines(150_000).to_parquet(big)
@@ -60,6 +62,6 @@ def test_sigkill_midway_leaves_store_unchanged(demo_copy, tmp_path):
     small, _ = works_frame(2)
     p = tmp_path / "after.geojson"
     small.to_file(p)
-    result = CliRunner().invoke(main, ["import", str(p), "--layer", "roads"], env={"GEOWORKS_DATA_DIR": str(demo_copy)})
+    result = CliRunner().invoke(main, ["import", str(p), "--layer", "roads"], env=config_for(demo_copy))
     assert result.exit_code == 0, result.output
     assert not list(demo_copy.glob(".tmp-*"))

@@ -9,16 +9,18 @@ from click.testing import CliRunner
 
 from geoworks.cli import main
 from tests.conftest import shared_file
+from tests.helpers.backends import config_for
 
 
 def run(data_dir, *args):
-    return CliRunner().invoke(main, list(map(str, args)), env={"GEOWORKS_DATA_DIR": str(data_dir)})
+    return CliRunner().invoke(main, list(map(str, args)), env=config_for(data_dir))
 
 
 @pytest.fixture(scope="module")
-def almaty_store(tmp_path_factory):
+def almaty_store(tmp_path_factory, stores):
     """A store with the real district polygons and the Almaty 2013 extract imported."""
     d = tmp_path_factory.mktemp("osm-almaty")
+    stores.config(d)
     districts = shared_file("data", "almaty-districts-akilbekov", "almaty-districts.geojson")
     pbf = shared_file("data", "almaty-osm-2013-aliilyas", "almaty.osm.pbf")
     r = run(d, "import", districts, "--layer", "districts")
@@ -31,7 +33,7 @@ def almaty_store(tmp_path_factory):
 def test_almaty_layers_and_counts(almaty_store):
     from geoworks.storage import open_store
 
-    store = open_store({"GEOWORKS_DATA_DIR": str(almaty_store)})
+    store = open_store(config_for(almaty_store))
     assert store.count("roads") == 4274
     assert store.count("lighting") == 621  # ways with lit=yes
     irrigation = store.read_layer("irrigation")
@@ -85,7 +87,7 @@ def test_helsinki_pipelines_by_substance_and_lamps_as_points(demo_copy):
     assert r.exit_code == 0, r.output
     from geoworks.storage import open_store
 
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     batch = store.read_table("batches").iloc[-1]
     expected = {"gas": (10, 0.84), "water": (2, 0.27), "heating": (1, 0.18)}
     for layer, (n, km) in expected.items():

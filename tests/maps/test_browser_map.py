@@ -8,6 +8,7 @@ import base64
 import pytest
 
 from tests.conftest import screenshot
+from tests.helpers.backends import config_for
 from tests.maps.test_map import NASTY, build_store, small_works
 
 # a 1x1 grey PNG: stands in for base-map tiles so the tests never reach a tile server
@@ -224,7 +225,7 @@ def test_no_tiles_reachable_still_shows_districts_and_works(page, live_server):
 
 
 @pytest.fixture(scope="module")
-def nasty_server(tmp_path_factory):
+def nasty_server(tmp_path_factory, stores):
     from geoworks.web import create_app
     from tests.conftest import start_live_server
 
@@ -232,8 +233,9 @@ def nasty_server(tmp_path_factory):
     works["name"] = [NASTY[0], NASTY[1] + NASTY[2], NASTY[3] + NASTY[4]]
     works["contractor"] = [NASTY[4], NASTY[3], NASTY[0]]
     path = tmp_path_factory.mktemp("browser-nasty")
+    stores.config(path)
     build_store(path, {"roads": works}, {"dataset": "test", "source": "<b>src</b> & </script>"})
-    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TILES": "none"}))
+    server = start_live_server(create_app({"TESTING": True, **config_for(path), "GEOWORKS_TILES": "none"}))
     yield server
     server.stop()
 

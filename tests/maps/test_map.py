@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from tests.helpers.backends import config_for
 from tests.helpers.geometry import LAT, geod_length, offset, two_districts
 
 NASTY = ["<script>alert(1)</script>", '"quotes"', "`backticks`", "</div>", "'); alert(1);//"]
@@ -59,7 +60,7 @@ def build_store(path, layers: dict[str, gpd.GeoDataFrame], meta: dict | None = N
         geometry=d.geometry.values,
         crs="EPSG:4326",
     )
-    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    store = open_store(config_for(path))
     with store.transaction() as tx:
         tx.write_layer("districts", districts)
         for lid, works in layers.items():
@@ -70,12 +71,13 @@ def build_store(path, layers: dict[str, gpd.GeoDataFrame], meta: dict | None = N
 
 
 @pytest.fixture(scope="module")
-def small_app(tmp_path_factory):
+def small_app(tmp_path_factory, stores):
     from geoworks.web import create_app
 
     path = tmp_path_factory.mktemp("map-small")
+    stores.config(path)
     build_store(path, {"roads": small_works()})
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TILES": "none"})
+    return create_app({"TESTING": True, **config_for(path), "GEOWORKS_TILES": "none"})
 
 
 def features(client, **params):
@@ -158,15 +160,16 @@ def test_filters(small_app):
     assert len(features(c, zoom=16, district=WEST)["features"]) == 3
 
 
-def test_simplified_for_the_zoom(tmp_path):
+def test_simplified_for_the_zoom(tmp_path, store_config):
     from geoworks.web import create_app
 
     # a 2 km line with 200 vertices on a 1 m zigzag: one pixel hides the zigzag at zoom 10, not at 19
     pts = [offset(76.91, LAT + (1e-5 if i % 2 else 0), 90, 10 * i) for i in range(201)]
     works = small_works().iloc[:1].copy()
     works["geometry"] = [shapely.LineString(pts)]
+    store_config(tmp_path)
     build_store(tmp_path, {"roads": works})
-    c = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(tmp_path)}).test_client()
+    c = create_app({"TESTING": True, **config_for(tmp_path)}).test_client()
     coarse = features(c, zoom=10)["features"][0]["geometry"]["coordinates"]
     fine = features(c, zoom=19)["features"][0]["geometry"]["coordinates"]
     assert len(coarse) == 2 and len(fine) == 201
@@ -265,10 +268,10 @@ def test_district_page_links_and_totals(client, demo_store, catalogue):
     assert client.get("/districts/atlantis").status_code == 404
 
 
-def test_empty_store_says_so(tmp_path):
+def test_empty_store_says_so(tmp_path, store_config):
     from geoworks.web import create_app
 
-    res = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(tmp_path)}).test_client().get("/?lang=en")
+    res = create_app({"TESTING": True, **store_config(tmp_path)}).test_client().get("/?lang=en")
     assert res.status_code == 200 and "No data is loaded yet" in res.get_data(as_text=True)
 
 
@@ -278,15 +281,16 @@ def test_plain_background_without_tiles(small_app):
 
 
 @pytest.fixture(scope="module")
-def nasty_app(tmp_path_factory):
+def nasty_app(tmp_path_factory, stores):
     from geoworks.web import create_app
 
     works = small_works()
     works["name"] = [NASTY[0], NASTY[1] + NASTY[2], NASTY[3] + NASTY[4]]
     works["contractor"] = [NASTY[4], NASTY[3], NASTY[0]]
     path = tmp_path_factory.mktemp("map-nasty")
+    stores.config(path)
     build_store(path, {"roads": works}, {"dataset": "test", "source": "<b>src</b> & </script>"})
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TILES": "none"})
+    return create_app({"TESTING": True, **config_for(path), "GEOWORKS_TILES": "none"})
 
 
 def test_values_from_data_are_escaped_in_pages(nasty_app):

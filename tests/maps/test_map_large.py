@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import shapely
 
+from tests.helpers.backends import config_for
+
 N = 100_000
 
 
@@ -40,26 +42,24 @@ def big_layer(n: int = N) -> gpd.GeoDataFrame:
     )
 
 
-def write_big(path, demo_dir, layer_id: str = "power") -> None:
+def write_big(path, demo_dir, stores, layer_id: str = "power") -> None:
     """Copy the demo store to ``path`` and replace ``layer_id`` with the 100k-feature layer."""
-    import shutil
-
     from geoworks.storage import open_store
     from geoworks.works import conform
 
-    shutil.copytree(demo_dir, path, dirs_exist_ok=True)
-    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    stores.copy(demo_dir, path)
+    store = open_store(config_for(path))
     with store.transaction() as tx:
         tx.write_layer(layer_id, conform(big_layer()))
 
 
 @pytest.fixture(scope="module")
-def big_app(tmp_path_factory, demo_dir):
+def big_app(tmp_path_factory, demo_dir, stores):
     from geoworks.web import create_app
 
     path = tmp_path_factory.mktemp("map-big")
-    write_big(path, demo_dir)
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path)})
+    write_big(path, demo_dir, stores)
+    return create_app({"TESTING": True, **config_for(path)})
 
 
 def test_city_page_stays_under_500_kb_with_100k_features(big_app):

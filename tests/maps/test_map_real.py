@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_file
+from tests.helpers.backends import config_for
 
 
 @pytest.fixture(scope="module")
-def real_app(tmp_path_factory, catalogue):
+def real_app(tmp_path_factory, catalogue, stores):
     from geoworks.io.readers import read_vector
     from geoworks.storage import open_store
     from geoworks.web import create_app
@@ -41,14 +42,14 @@ def real_app(tmp_path_factory, catalogue):
         crs="EPSG:4326",
     )
     path = tmp_path_factory.mktemp("map-real")
-    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    store = open_store(stores.config(path))
     with store.transaction() as tx:
         tx.write_layer("districts", districts)
         tx.write_layer("roads", conform(annotate(works, catalogue.layer("roads"), districts)))
         tx.write_table(
             "meta", pd.DataFrame({"key": ["dataset", "source"], "value": ["osm-2013", "© OpenStreetMap contributors"]})
         )
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TILES": "none"})
+    return create_app({"TESTING": True, **config_for(path), "GEOWORKS_TILES": "none"})
 
 
 def test_real_city_page_is_small_and_matches_totals(real_app, catalogue):

@@ -9,6 +9,7 @@ import shapely
 
 from geoworks.storage import open_store
 from geoworks.works import conform
+from tests.helpers.backends import config_for
 from tests.helpers.geometry import GEOD, offset
 
 LAT, LON = 43.25, 76.93  # inside the city
@@ -40,12 +41,12 @@ def _works(rows):
 
 
 @pytest.fixture(scope="module")
-def near_app(tmp_path_factory, catalogue):
+def near_app(tmp_path_factory, catalogue, stores):
     from geoworks.demo import make_districts
     from geoworks.web import create_app
 
     path = tmp_path_factory.mktemp("near-store")
-    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    store = open_store(stores.config(path))
     mid = offset(LON, LAT, 180, 50)
     roads = _works(
         [
@@ -112,7 +113,7 @@ def near_app(tmp_path_factory, catalogue):
         import pandas as pd
 
         tx.write_table("batches", pd.DataFrame([{"id": "t", "created": "2026-01-05T10:00:00+00:00"}]))
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path), "GEOWORKS_TODAY": "2026-06-15"})
+    return create_app({"TESTING": True, **config_for(path), "GEOWORKS_TODAY": "2026-06-15"})
 
 
 @pytest.fixture
@@ -154,10 +155,10 @@ def test_api_filters(nc):
     ],
 )
 def test_api_bad_input_400(nc, near_app, query, words):
-    before = open_store({"GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"]}).version()
+    before = open_store(config_for(near_app.config["GEOWORKS_DATA_DIR"])).version()
     res = nc.get(f"/api/near?{query}")
     assert res.status_code == 400 and words in res.get_json()["error"]
-    assert open_store({"GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"]}).version() == before
+    assert open_store(config_for(near_app.config["GEOWORKS_DATA_DIR"])).version() == before
 
 
 def test_page_lists_works_escaped(nc):
@@ -230,7 +231,7 @@ def test_feed_follows_the_apps_clock(near_app):
     from geoworks.web import create_app
 
     later = create_app(
-        {"TESTING": True, "GEOWORKS_DATA_DIR": near_app.config["GEOWORKS_DATA_DIR"], "GEOWORKS_TODAY": "2026-12-05"}
+        {"TESTING": True, **config_for(near_app.config["GEOWORKS_DATA_DIR"]), "GEOWORKS_TODAY": "2026-12-05"}
     )
     feed = feedparser.parse(later.test_client().get(f"/near.atom?lat={LAT}&lon={LON}&radius=500").data)
     assert [(e.id.rsplit(":", 1)[1], e.updated) for e in feed.entries] == [
@@ -273,7 +274,7 @@ def test_demo_page_and_api(client):
 def test_plain_background_when_tiles_are_off(demo_dir):
     from geoworks.web import create_app
 
-    app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_TILES": "none"})
+    app = create_app({"TESTING": True, **config_for(demo_dir), "GEOWORKS_TILES": "none"})
     html = app.test_client().get("/near?lat=43.25&lon=76.92").get_data(as_text=True)
     assert "tile.openstreetmap.org" not in html and "{z}" not in html
     assert "/static/vendor/leaflet/leaflet.js" in html

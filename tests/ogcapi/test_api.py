@@ -13,15 +13,16 @@ import pytest
 from geoworks.totals import Filters, compute_totals
 from geoworks.web import create_app
 from tests.helpers.api import EAST, WEST, build_small_store
+from tests.helpers.backends import config_for
 
 FILENAME_RE = r'attachment; filename="geoworks_{what}_\d{{8}}T\d{{4}}Z\.{ext}"'
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small(tmp_path_factory, stores):
     path = tmp_path_factory.mktemp("small-api")
-    store = build_small_store(path)
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path)}).test_client(), store
+    store = build_small_store(path, stores.config(path))
+    return create_app({"TESTING": True, **config_for(path)}).test_client(), store
 
 
 def rows_by(body, layer):

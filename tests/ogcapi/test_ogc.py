@@ -11,14 +11,15 @@ import shapely
 from geoworks.ogcapi import ParamError, parse_bbox, parse_datetime
 from geoworks.web import create_app
 from tests.helpers.api import EAST, WEST, build_small_store
+from tests.helpers.backends import config_for
 from tests.helpers.geometry import LAT, LON0, geod_length
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small(tmp_path_factory, stores):
     path = tmp_path_factory.mktemp("small-store")
-    store = build_small_store(path)
-    app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(path)})
+    store = build_small_store(path, stores.config(path))
+    app = create_app({"TESTING": True, **config_for(path)})
     return app.test_client(), store
 
 
@@ -66,7 +67,7 @@ def test_landing_conformance_and_collections(client, catalogue, demo_store):
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf
     cols = get_json(client, "/ogc/collections?lang=en")["collections"]
-    assert [c["id"] for c in cols] == list(catalogue.layers) + ["districts"]
+    assert [c["id"] for c in cols] == list(catalogue.layers) + ["districts", "requests"]
     roads = next(c for c in cols if c["id"] == "roads")
     assert roads["title"] == "Roads"
     assert any(link["rel"] == "items" and link["type"] == "application/geo+json" for link in roads["links"])
@@ -245,10 +246,10 @@ def test_openapi_is_valid_openapi_30(client):
 def test_store_change_rebuilds_index(demo_copy, catalogue):
     from geoworks.storage import open_store
 
-    app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy)})
+    app = create_app({"TESTING": True, **config_for(demo_copy)})
     c = app.test_client()
     before = get_json(c, "/ogc/collections/heating/items")["numberMatched"]
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     with store.transaction() as tx:
         tx.delete_where("heating", "id", str(store.read_layer("heating")["id"].iloc[0]))
     assert get_json(c, "/ogc/collections/heating/items")["numberMatched"] == before - 1
@@ -263,10 +264,10 @@ def test_errors_as_a_page_for_browsers(client):
     assert res.status_code == 400 and "bbox" in res.get_data(as_text=True)
 
 
-def test_empty_store_answers(tmp_path):
-    c = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(tmp_path)}).test_client()
+def test_empty_store_answers(tmp_path, store_config):
+    c = create_app({"TESTING": True, **store_config(tmp_path)}).test_client()
     assert get_json(c, "/ogc/collections/roads/items")["numberMatched"] == 0
-    assert len(get_json(c, "/ogc/collections")["collections"]) == 10
+    assert len(get_json(c, "/ogc/collections")["collections"]) == 11  # 9 layers, districts, requests
     assert get_json(c, "/api/totals")["rows"] == []
     assert c.get("/api/features/roads?f=gpkg").status_code == 200
 
@@ -274,14 +275,14 @@ def test_empty_store_answers(tmp_path):
 def test_cors_and_conditional_get(demo_copy):
     from geoworks.storage import open_store
 
-    c = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy)}).test_client()
+    c = create_app({"TESTING": True, **config_for(demo_copy)}).test_client()
     url = "/ogc/collections/heating/items?limit=5"
     first = c.get(url)
     assert first.headers["Access-Control-Allow-Origin"] == "*" and first.headers.get("ETag")
     again = c.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
     assert c.get("/ogc/collections/nowhere").headers["Access-Control-Allow-Origin"] == "*"
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     with store.transaction() as tx:
         tx.delete_where("heating", "id", str(store.read_layer("heating")["id"].iloc[0]))
     changed = c.get(url, headers={"If-None-Match": first.headers["ETag"]})

@@ -15,6 +15,7 @@ import shapely
 
 from geoworks.web import create_app
 from tests.conftest import shared_file, start_live_server
+from tests.helpers.backends import config_for
 
 pytestmark = pytest.mark.skipif("OAPIF" not in pyogrio.list_drivers(), reason="GDAL has no OAPIF driver")
 
@@ -45,7 +46,7 @@ def assert_same_attributes(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame, key: s
 
 def test_every_collection_listed(live_server, catalogue):
     layers = pyogrio.list_layers(oapif(live_server))
-    assert sorted(str(n) for n in layers[:, 0]) == sorted(list(catalogue.layers) + ["districts"])
+    assert sorted(str(n) for n in layers[:, 0]) == sorted(list(catalogue.layers) + ["districts", "requests"])
     kinds = dict(zip(layers[:, 0], layers[:, 1]))
     assert kinds["roads"] == "LineString" and kinds["districts"] in ("Polygon", "MultiPolygon")
 
@@ -82,7 +83,7 @@ def test_attribute_filter_through_gdal(live_server, demo_store):
 
 
 @pytest.mark.shared
-def test_real_osm_roads_read_back(tmp_path, catalogue):
+def test_real_osm_roads_read_back(tmp_path, catalogue, store_config):
     """Real OSM roads of Almaty and the real district polygons, stored, served and read by GDAL."""
     from geoworks.storage import open_store
     from geoworks.works import annotate, conform
@@ -113,11 +114,11 @@ def test_real_osm_roads_read_back(tmp_path, catalogue):
             dist,
         )
     )
-    store = open_store({"GEOWORKS_DATA_DIR": str(tmp_path)})
+    store = open_store(store_config(tmp_path))
     with store.transaction() as tx:
         tx.write_layer("districts", dist)
         tx.write_layer("roads", works)
-    server = start_live_server(create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(tmp_path)}))
+    server = start_live_server(create_app({"TESTING": True, **config_for(tmp_path)}))
     try:
         stored = store.read_layer("roads")
         got = read(server, "roads")

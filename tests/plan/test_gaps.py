@@ -9,6 +9,7 @@ import shapely
 
 from geoworks.plan.gaps import GapsInputError, check_threshold, district_summary, find_gaps, nearest_lines
 from geoworks.plan.service import GapsService
+from tests.helpers.backends import config_for
 from tests.helpers.geometry import GEOD, LAT, offset, two_districts
 
 NET_LON = 76.945  # the network runs north-south along this meridian, inside district 'a'
@@ -173,7 +174,7 @@ def test_store_gaps_empty_target_layer(demo_copy, catalogue):
     from geoworks.storage import open_store
     from geoworks.storage.base import empty_works
 
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     before = store.count("water")
     with store.transaction() as tx:
         tx.write_layer("courtyards", empty_works())

@@ -10,6 +10,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from tests.helpers.backends import config_for, setenv_store
 from tests.helpers.geometry import GEOD
 
 
@@ -163,7 +164,7 @@ def test_upload_bad_files(client, name, payload, word):
 def test_cli_gaps(demo_dir, monkeypatch):
     from geoworks.cli import main
 
-    monkeypatch.setenv("GEOWORKS_DATA_DIR", str(demo_dir))
+    setenv_store(monkeypatch, config_for(demo_dir))
     runner = CliRunner()
     r = runner.invoke(main, ["gaps", "--network", "water", "--district", "almaly", "--format", "json", "--no-routes"])
     assert r.exit_code == 0, r.output

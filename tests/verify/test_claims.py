@@ -5,6 +5,7 @@ import pytest
 from geoworks.verify.claims import ClaimError, extract_claims, load_claims, make_claim, read_claims_csv, save_claims
 from geoworks.verify.text import parse_number, scan
 from tests.conftest import shared_file
+from tests.helpers.backends import config_for
 
 EXPECTED_2019 = {
     (("roads",), 73.0, "km", "exact"),
@@ -147,7 +148,7 @@ def test_csv_without_header_columns(catalogue):
 def test_save_and_load(catalogue, demo_copy):
     from geoworks.storage import open_store
 
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     before = len(load_claims(store))
     claim = make_claim(
         {"year": "2020", "layers": "Дороги", "value": "5,5", "district": "medeu", "quote": "<b>5,5 км</b>"}, catalogue

@@ -36,6 +36,7 @@ from geoworks.verify.service import (
     year_overlaps,
 )
 from geoworks.verify.text import district_in, extract_mentions
+from tests.helpers.backends import config_for
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 RU = Labels(
@@ -172,7 +173,7 @@ def test_save_problem():
 
 
 def test_extract_report_saves_only_when_allowed_and_dated(catalogue, demo_copy):
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     text = "В Алмалинском районе построено 12 км дорог и более 300 дворов."
     version = store.version()
     found = extract_report(store, catalogue, text, None, "r")
@@ -192,7 +193,7 @@ def test_extract_report_saves_only_when_allowed_and_dated(catalogue, demo_copy):
 
 
 def test_enter_and_import_claims(catalogue, demo_copy):
-    store = open_store({"GEOWORKS_DATA_DIR": str(demo_copy)})
+    store = open_store(config_for(demo_copy))
     saved = enter_claim(store, catalogue, {"year": "2020", "layers": "gas", "value": "3,5", "district": "medeu"})
     assert [(c.layers, c.value, c.district) for c in saved] == [(("gas",), 3.5, "medeu")]
     version = store.version()

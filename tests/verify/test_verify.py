@@ -111,7 +111,7 @@ def test_district_claim(demo_store, catalogue):
 
 
 @pytest.fixture
-def small_store(tmp_path, catalogue):
+def small_store(tmp_path, catalogue, store_config):
     """Two districts; one 2 km road in 'a', entered twice (once whole, once its first half), completed in 2019."""
     districts = two_districts().rename(columns={"name": "name_en"})
     start = offset(76.91, LAT, 90, 0)
@@ -133,7 +133,7 @@ def small_store(tmp_path, catalogue):
         crs="EPSG:4326",
     )
     works = conform(annotate(works, catalogue.layer("roads"), districts))
-    store = open_store({"GEOWORKS_DATA_DIR": str(tmp_path / "small")})
+    store = open_store(store_config(tmp_path / "small"))
     with store.transaction() as tx:
         tx.write_layer("districts", districts)
         tx.write_layer("roads", works)

@@ -7,11 +7,12 @@ from click.testing import CliRunner
 
 from geoworks.cli import main
 from tests.conftest import shared_file
+from tests.helpers.backends import config_for, setenv_store
 
 
 @pytest.fixture
 def runner(monkeypatch, demo_dir):
-    monkeypatch.setenv("GEOWORKS_DATA_DIR", str(demo_dir))
+    setenv_store(monkeypatch, config_for(demo_dir))
     return CliRunner()
 
 
@@ -30,7 +31,7 @@ def test_claims_from_the_real_report_as_json(runner):
 
 
 def test_claims_save_and_csv(monkeypatch, demo_copy, tmp_path):
-    monkeypatch.setenv("GEOWORKS_DATA_DIR", str(demo_copy))
+    setenv_store(monkeypatch, config_for(demo_copy))
     runner = CliRunner()
     report = tmp_path / "r.txt"
     report.write_text("В 2021 году построено 12 км дорог и более 300 дворов.", encoding="utf-8")

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from geoworks.storage import open_store
 from geoworks.verify.claims import load_claims
 from tests.conftest import shared_file
+from tests.helpers.backends import config_for, users_of
 
 
 def test_verify_page_flags_and_confirms(client):
@@ -96,24 +97,23 @@ class SignedIn:
 
 @pytest.fixture
 def writable_app(demo_copy):
-    from geoworks.storage.users import UserStore
     from geoworks.web import create_app
 
-    users = UserStore(demo_copy / "users.sqlite")
+    users = users_of(demo_copy)
     users.set_user("olga", PASSWORD, "official")
     users.set_user("rita", PASSWORD, "resident")
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy)}), demo_copy
+    return create_app({"TESTING": True, **config_for(demo_copy)}), demo_copy
 
 
 @pytest.fixture
 def writable(writable_app):
     app, path = writable_app
-    return SignedIn(app, "olga"), open_store({"GEOWORKS_DATA_DIR": str(path)})
+    return SignedIn(app, "olga"), open_store(config_for(path))
 
 
 def test_only_officials_write_claims_and_csrf_is_checked(writable_app):
     app, path = writable_app
-    store = open_store({"GEOWORKS_DATA_DIR": str(path)})
+    store = open_store(config_for(path))
     version = store.version()
     data = {"year": "2019", "layers": ["gas"], "value": "5", "unit": "km", "qualifier": "exact"}
     anon = app.test_client()

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from geoworks.storage.users import UserError, UserStore
+from tests.helpers.backends import config_for, install_users, users_of
 
 PASSWORD = "correct horse battery"
 
@@ -25,25 +26,21 @@ def users_template(tmp_path_factory):
 
 @pytest.fixture
 def wapp(demo_copy, users_template):
-    import shutil
-
     from geoworks.web import create_app
 
-    shutil.copyfile(users_template, demo_copy / "users.sqlite")
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy)})
+    install_users(users_template, demo_copy)
+    return create_app({"TESTING": True, **config_for(demo_copy)})
 
 
 @pytest.fixture(scope="module")
-def ro_app(demo_dir, users_template, tmp_path_factory):
+def ro_app(demo_dir, users_template, tmp_path_factory, stores):
     """One app for the tests that must not change anything (anonymous and resident requests)."""
-    import shutil
-
     from geoworks.web import create_app
 
     d = tmp_path_factory.mktemp("ro-store")
-    shutil.copytree(demo_dir, d, dirs_exist_ok=True)
-    shutil.copyfile(users_template, d / "users.sqlite")
-    return create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(d)})
+    stores.copy(demo_dir, d)
+    install_users(users_template, d)
+    return create_app({"TESTING": True, **config_for(d)})
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +62,9 @@ def login(client, name: str, password: str = PASSWORD):
     return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
 
 
+@pytest.mark.parametrize("backend", ["gpkg"], indirect=True)  # PostGIS: tests/storage/test_postgis.py
 def test_passwords_are_hashed(demo_copy):
-    users = UserStore(demo_copy / "users.sqlite")
+    users = users_of(demo_copy)
     users.set_user("zed", PASSWORD, "engineer")
     stored = sqlite3.connect(demo_copy / "users.sqlite").execute("SELECT password_hash FROM users").fetchone()[0]
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
@@ -81,10 +79,10 @@ def test_passwords_are_hashed(demo_copy):
 def test_cli_user_add(demo_copy):
     from geoworks.cli import main
 
-    env = {"GEOWORKS_DATA_DIR": str(demo_copy), "GEOWORKS_NEW_PASSWORD": PASSWORD}
+    env = {**config_for(demo_copy), "GEOWORKS_NEW_PASSWORD": PASSWORD}
     r = CliRunner().invoke(main, ["user", "add", "boss", "--role", "admin"], env=env)
     assert r.exit_code == 0, r.output
-    assert UserStore(demo_copy / "users.sqlite").check("boss", PASSWORD)["role"] == "admin"
+    assert users_of(demo_copy).check("boss", PASSWORD)["role"] == "admin"
     bad = CliRunner().invoke(main, ["user", "add", "x", "--role", "admin", "--password", "123"], env=env)
     assert bad.exit_code == 2 and "error: a password must have at least 8 characters" in bad.output
     listed = CliRunner().invoke(main, ["user", "list"], env=env)
@@ -140,7 +138,7 @@ def test_resident_cannot_write(ro_app, resident_client, method, url):
     r = c.open(url, method=method, data={"csrf_token": token, "token": "x"})
     assert r.status_code == 403, url
     assert store_fingerprint(ro_app.config["GEOWORKS_DATA_DIR"]) == before
-    assert UserStore(ro_app.config["GEOWORKS_DATA_DIR"] + "/users.sqlite").get("erik") is not None
+    assert users_of(ro_app.config["GEOWORKS_DATA_DIR"]).get("erik") is not None
 
 
 @pytest.mark.parametrize("url", WRITER_PAGES)
@@ -166,7 +164,7 @@ def test_engineer_cannot_manage_users_admin_can(wapp):
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
     r = a.post("/users/rita/delete", data={"csrf_token": token})
     assert r.status_code == 302
-    assert UserStore(wapp.config["GEOWORKS_DATA_DIR"] + "/users.sqlite").get("rita") is None
+    assert users_of(wapp.config["GEOWORKS_DATA_DIR"]).get("rita") is None
     assert a.post("/users/adam/delete", data={"csrf_token": token}).status_code == 400
 
 
@@ -174,7 +172,7 @@ def test_role_change_applies_at_once(wapp):
     c = wapp.test_client()
     login(c, "erik")
     assert c.get("/upload/").status_code == 200
-    UserStore(wapp.config["GEOWORKS_DATA_DIR"] + "/users.sqlite").set_user("erik", PASSWORD, "resident")
+    users_of(wapp.config["GEOWORKS_DATA_DIR"]).set_user("erik", PASSWORD, "resident")
     assert c.get("/upload/").status_code == 403
 
 

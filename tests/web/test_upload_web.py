@@ -8,18 +8,17 @@ import time
 
 import pytest
 
+from tests.helpers.backends import config_for, install_users
 from tests.helpers.imports import store_fingerprint, works_frame
 from tests.web.test_auth_roles import csrf, login, users_template  # noqa: F401  (fixture)
 
 
 @pytest.fixture
 def engineer(demo_copy, users_template):  # noqa: F811
-    import shutil
-
     from geoworks.web import create_app
 
-    shutil.copyfile(users_template, demo_copy / "users.sqlite")
-    app = create_app({"TESTING": True, "GEOWORKS_DATA_DIR": str(demo_copy), "GEOWORKS_MAX_UPLOAD_MB": 0.05})
+    install_users(users_template, demo_copy)
+    app = create_app({"TESTING": True, **config_for(demo_copy), "GEOWORKS_MAX_UPLOAD_MB": 0.05})
     c = app.test_client()
     assert login(c, "erik").status_code == 302
     return app, c
@@ -71,7 +70,7 @@ def test_report_then_commit_then_rollback(engineer):
     assert "rolled back" in c.get(r.headers["Location"]).get_data(as_text=True)
     from geoworks.storage import open_store
 
-    assert len(open_store({"GEOWORKS_DATA_DIR": data_dir}).read_layer("roads", where={"batch_id": job["batch"]})) == 0
+    assert len(open_store(config_for(data_dir)).read_layer("roads", where={"batch_id": job["batch"]})) == 0
 
 
 def test_bad_file_shows_messages_and_offers_no_commit(engineer):

@@ -1,5 +1,7 @@
 """The app factory, languages and the demo banner."""
 
+from tests.helpers.backends import config_for
+
 
 def test_city_page_in_three_languages(client):
     res = client.get("/?lang=kk")
@@ -30,12 +32,12 @@ def test_warm_cache_flag_reads_words(demo_dir):
 
     assert flag({"K": "0"}, "K", True) is False and flag({"K": "yes"}, "K", False) is True
     assert flag({}, "K", True) is True and flag({"K": False}, "K", True) is False
-    app = create_app({"GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_WARM_CACHE": "1"})
+    app = create_app({**config_for(demo_dir), "GEOWORKS_WARM_CACHE": "1"})
     thread = app.extensions["geoworks"].warming["map"]
     thread.join(60)
     deadline = time.time() + 60
     client = app.test_client()
     assert client.get("/near?lat=43.25&lon=76.92&lang=en").status_code == 200
     assert not thread.is_alive() and time.time() < deadline
-    off = create_app({"GEOWORKS_DATA_DIR": str(demo_dir), "GEOWORKS_WARM_CACHE": "0"})
+    off = create_app({**config_for(demo_dir), "GEOWORKS_WARM_CACHE": "0"})
     assert "map" not in off.extensions["geoworks"].warming
