@@ -30,7 +30,6 @@ from geoworks.storage.frames import Column
 from geoworks.storage.pgwrite import PgTransaction
 from geoworks.storage.pool import shared_pool
 
-
 _VERSION_SQL = f"SELECT data_version FROM {pgschema.META}.state"
 
 
