@@ -132,8 +132,8 @@ def run_case(case: str, lines: str, districts: str) -> dict:
         out = {
             "total_km": res["total_km"],
             "network_km": res["network_total_km"],
-            "overlaps": len(res["overlaps"]),
-            "overlap_km": sum(o["length_m"] for o in res["overlaps"]) / 1000,
+            "overlaps": res["overlaps"]["count"],
+            "overlap_km": res["overlaps"]["km"],
             "per_district": {k: v["km"] for k, v in res["districts"].items()},
         }
     elif case == "naive":

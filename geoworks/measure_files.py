@@ -17,12 +17,19 @@ class MeasureInputError(InputError):
 
 
 def measure_files(
-    lines_file: str, districts_file: str, name_field: str | None = None, assume_crs: str | None = None
+    lines_file: str,
+    districts_file: str,
+    name_field: str | None = None,
+    assume_crs: str | None = None,
+    overlaps_file: str | None = None,
 ) -> dict:
     """Measure ``lines_file`` per district of ``districts_file``; geodesic km (WGS84).
 
-    Returns ``{"districts": {name: {"km", "network_km", "features"}}, "outside_km",
-    "total_km", "network_total_km", "overlaps": [...]}``.
+    Returns ``{"districts": {name: {"km", "network_km", "features", "overlaps", "overlap_km"}},
+    "outside_km", "total_km", "network_total_km", "overlaps": {"count", "km"}}``: the overlapping
+    stretches summarised (pairs of features sharing a stretch, km counted once in network_km). With
+    ``overlaps_file``, every overlap (feature_a, feature_b, district, length_m, geometry) is streamed
+    to that GeoJSON file (EPSG:4326) and ``"overlaps"`` also gives its ``"file"`` and ``"rows"``.
     """
     try:
         lines = read_vector(lines_file, assume_crs, what=f"lines file {lines_file}")
@@ -52,18 +59,20 @@ def measure_files(
         "outside_km": m.outside_km,
         "total_km": m.total_km,
         "network_total_km": m.network_km,
-        "overlaps": [],
     }
+    summary = m.overlap_summary()
     for name in dict.fromkeys(names):
         row = per.loc[name] if name in per.index else None
+        over = summary.loc[name] if name in summary.index else None
         out["districts"][name] = {
             "km": float(row["km"]) if row is not None else 0.0,
             "network_km": float(row["network_km"]) if row is not None else 0.0,
             "features": int(row["features"]) if row is not None else 0,
+            "overlaps": int(over["overlaps"]) if over is not None else 0,
+            "overlap_km": float(over["overlap_km"]) if over is not None else 0.0,
         }
     out["outside_km"] = float(per.loc[OUTSIDE, "km"]) if OUTSIDE in per.index else 0.0
-    out["overlaps"] = [
-        {"feature_a": int(r.feature_a), "feature_b": int(r.feature_b), "length_m": float(r.length_m)}
-        for r in m.overlaps.itertuples()
-    ]
+    out["overlaps"] = {"count": int(summary["overlaps"].sum()), "km": float(summary["overlap_km"].sum())}
+    if overlaps_file:
+        out["overlaps"].update(file=str(overlaps_file), rows=m.write_overlaps(overlaps_file))
     return out

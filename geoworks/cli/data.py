@@ -78,30 +78,54 @@ def totals(layer, district, year, status, show_features, fmt) -> None:
 @click.option("--name-field", help="District name column (default: guessed).")
 @click.option("--crs", help="CRS to assume for files that declare none, e.g. EPSG:4326.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def measure(lines_file, districts_file, name_field, crs, fmt) -> None:
-    """Measure a line file per district, storing nothing (GeoJSON, GeoPackage, Shapefile, GeoParquet)."""
+@click.option(
+    "--overlaps",
+    "overlaps_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every overlapping stretch (features, district, metres, geometry) to this GeoJSON file.",
+)
+def measure(lines_file, districts_file, name_field, crs, fmt, overlaps_file) -> None:
+    """Measure a line file per district, storing nothing (GeoJSON, GeoPackage, Shapefile, GeoParquet).
+
+    km are geodesic (WGS84); network_km counts every shared stretch once; the overlapping stretches
+    are summarised per district (the full list with --overlaps FILE)."""
     from geoworks.measure_files import MeasureInputError, measure_files
 
     try:
-        result = measure_files(lines_file, districts_file, name_field=name_field, assume_crs=crs)
+        result = measure_files(
+            lines_file, districts_file, name_field=name_field, assume_crs=crs, overlaps_file=overlaps_file
+        )
     except MeasureInputError as exc:
         fail(str(exc))
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     rows = [
-        {"district": name, "km": round(v["km"], 3), "network_km": round(v["network_km"], 3)}
+        {
+            "district": name,
+            "km": round(v["km"], 3),
+            "network_km": round(v["network_km"], 3),
+            "overlaps": v["overlaps"],
+            "overlap_km": round(v["overlap_km"], 3),
+        }
         for name, v in result["districts"].items()
     ]
     rows.append({"district": "outside", "km": round(result["outside_km"], 3), "network_km": None})
+    over = result["overlaps"]
     rows.append(
-        {"district": "total", "km": round(result["total_km"], 3), "network_km": round(result["network_total_km"], 3)}
+        {
+            "district": "total",
+            "km": round(result["total_km"], 3),
+            "network_km": round(result["network_total_km"], 3),
+            "overlaps": over["count"],
+            "overlap_km": round(over["km"], 3),
+        }
     )
     emit(pd.DataFrame(rows), fmt)
-    if result["overlaps"] and fmt == "table":
+    if fmt == "table" and (over["count"] or overlaps_file):
         click.echo(
-            f"\n{len(result['overlaps'])} overlapping stretches, "
-            f"{sum(o['length_m'] for o in result['overlaps']) / 1000:.3f} km counted once in network_km"
+            f"\n{over['count']} pairs of features share stretches: {over['km']:.3f} km counted once in network_km"
+            + (f"; {over['rows']} rows written to {overlaps_file}" if overlaps_file else "")
         )
 
 

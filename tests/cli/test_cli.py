@@ -82,6 +82,26 @@ def test_measure_json_splits_at_border_and_counts_duplicate_once(tmp_path):
     assert out["outside_km"] == 0 and out["total_km"] == pytest.approx(2 * geod_length([west, east]) / 1000, rel=1e-6)
 
 
+def test_measure_summarises_overlaps_and_streams_the_full_list_on_request(tmp_path):
+    west, east = _write_case(tmp_path)
+    out_file = tmp_path / "overlaps.geojson"
+    args = ["measure", str(tmp_path / "lines.geojson"), "--districts", str(tmp_path / "districts.gpkg")]
+    res = CliRunner().invoke(main, [*args, "--name-field", "name", "--format", "json", "--overlaps", str(out_file)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    a, b = geod_length([west, (LON0, west[1])]), geod_length([(LON0, west[1]), east])
+    # the two identical lines share a stretch in each district: one pair per district, its length once
+    assert out["districts"]["West"]["overlaps"] == out["districts"]["East"]["overlaps"] == 1
+    assert out["districts"]["West"]["overlap_km"] * 1000 == pytest.approx(a, rel=1e-6)
+    assert out["overlaps"]["count"] == 2 and out["overlaps"]["km"] * 1000 == pytest.approx(a + b, rel=1e-6)
+    assert out["overlaps"]["rows"] == 2
+    written = json.loads(out_file.read_text(encoding="utf-8"))["features"]
+    assert sorted(f["properties"]["district"] for f in written) == ["East", "West"]
+    assert sum(f["properties"]["length_m"] for f in written) == pytest.approx(a + b, rel=1e-6)
+    table = CliRunner().invoke(main, [*args, "--name-field", "name"])
+    assert table.exit_code == 0 and "2 pairs of features share stretches" in table.output
+
+
 def test_measure_reprojects_metric_input(tmp_path):
     _write_case(tmp_path, crs=32643)
     res = CliRunner().invoke(
