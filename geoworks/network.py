@@ -50,15 +50,19 @@ _WORKERS = min(2, os.cpu_count() or 1)  # passes run side by side (numpy and GEO
 
 @dataclass
 class _Detail:
-    """Strip pieces with their feature (layer index), district code and segment ends (lon/lat), and
-    the runs they form (a run: pieces that continue one another on one line): the run of each
-    piece, and the sort key, slope and centre-line crossing of each run."""
+    """Strip pieces with what the overlap sweep needs of them: the interval along the strip
+    (``lo``..``hi``), the along coordinates of the segment's ends (``s_a``, ``s_b``) and its lon/lat
+    ends (``a``, ``b``), feature (layer index), district code and run; and per run (pieces that
+    continue one another on one line) its sort key, slope and centre-line crossing."""
 
-    p: Pieces
-    feat: np.ndarray
-    code: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    s_a: np.ndarray
+    s_b: np.ndarray
     a: np.ndarray
     b: np.ndarray
+    feat: np.ndarray
+    code: np.ndarray
     run: np.ndarray
     run_key: np.ndarray
     run_slope: np.ndarray
@@ -110,11 +114,11 @@ def _pass(geoms: np.ndarray, engine: _Engine, f0: int, detail: bool = False):
     if not detail:
         return rows, (p.key[first], p.slope[first].astype(np.float32), feat[first].astype(np.int32)
                       if f0 + len(geoms) < 2**31 else feat[first])  # fmt: skip
-    code = np.concatenate([lines.code[w], cut.code])[p.src]
+    code = np.concatenate([lines.code[w], cut.code])[p.src].astype(np.int32)
     return _Detail(
-        p, feat - f0, code, np.column_stack([lines.lon[seg], lines.lat[seg]]),
-        np.column_stack([lines.lon[seg + 1], lines.lat[seg + 1]]), np.repeat(np.arange(len(first)), last - first + 1),
-        p.key[first], p.slope[first], p.cm[first],
+        p.lo, p.hi, p.s_a, p.s_b, np.column_stack([lines.lon[seg], lines.lat[seg]]),
+        np.column_stack([lines.lon[seg + 1], lines.lat[seg + 1]]), (feat - f0).astype(np.int32), code,
+        np.repeat(np.arange(len(first)), last - first + 1), p.key[first], p.slope[first], p.cm[first],
     )  # fmt: skip
 
 
@@ -152,8 +156,10 @@ def _close_pairs(keys: list[np.ndarray], slope: np.ndarray, space: KeySpace) -> 
     same = np.concatenate([none] + [b + np.flatnonzero(key_at(slice(b + 1, e + 1)) == key_at(slice(b, e)))
                                     for b, e in blocks])  # fmt: skip
     if len(same):  # runs of equal keys, by slope
-        run_start = np.setdiff1d(same, same + 1)
-        members = np.union1d(same, same + 1)
+        # ``same`` rises strictly: its runs of consecutive positions are the runs of equal keys
+        gap = same[1:] - same[:-1] != 1
+        run_start = same[np.concatenate([[True], gap])]
+        members = np.sort(np.concatenate([same, same[np.concatenate([gap, [True]])] + 1]))
         run = np.searchsorted(run_start, members, side="right")
         comb[members] = comb[members[np.lexsort((slope[piece_at(members)], run))]]
     first, second = [none], [none]
@@ -213,18 +219,18 @@ def _sweep(group: np.ndarray, lo: np.ndarray, hi: np.ndarray, feat: np.ndarray) 
 
 
 def _concat(details: list[_Detail]) -> _Detail:
-    """The details of several passes as one (run indices offset)."""
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(x, name) for x in details])
-
+    """The details of several passes as one (run indices offset), each chunk's arrays freed as soon
+    as they are copied: never two copies of every piece at once."""
     offsets = np.cumsum([0] + [len(x.run_key) for x in details[:-1]])
-    return _Detail(
-        p=Pieces(*(np.concatenate([getattr(x.p, f.name) for x in details]) for f in fields(Pieces))),
-        feat=cat("feat"), code=cat("code"), a=cat("a"), b=cat("b"),
-        run=np.concatenate([x.run + o for x, o in zip(details, offsets)]),
-        run_key=cat("run_key"), run_slope=cat("run_slope"), run_cm=cat("run_cm"),
-    )  # fmt: skip
+    for x, o in zip(details, offsets):
+        x.run = x.run + o
+    out = {}
+    for f in fields(_Detail):
+        out[f.name] = np.concatenate([getattr(x, f.name) for x in details])
+        for x in details:
+            setattr(x, f.name, None)
+    details.clear()
+    return _Detail(**out)
 
 
 def _stretches(details: list[_Detail], space: KeySpace) -> Stretches:
@@ -235,12 +241,12 @@ def _stretches(details: list[_Detail], space: KeySpace) -> Stretches:
         return Stretches.empty()
     group = _components(len(d.run_key), i, j)[d.run]
     linked = np.flatnonzero(np.bincount(group, minlength=len(group))[group] > 1)
-    piece, cover, s0, s1 = _sweep(group[linked], d.p.lo[linked], d.p.hi[linked], d.feat[linked])
+    piece, cover, s0, s1 = _sweep(group[linked], d.lo[linked], d.hi[linked], d.feat[linked])
     piece, cover = linked[piece], linked[cover]
-    span = d.p.s_b[piece] - d.p.s_a[piece]
-    p = at(d.a[piece], d.b[piece], (s0 - d.p.s_a[piece]) / span)
-    q = at(d.a[piece], d.b[piece], (s1 - d.p.s_a[piece]) / span)
-    fa, fb = d.feat[cover], d.feat[piece]
+    span = d.s_b[piece] - d.s_a[piece]
+    p = at(d.a[piece], d.b[piece], (s0 - d.s_a[piece]) / span)
+    q = at(d.a[piece], d.b[piece], (s1 - d.s_a[piece]) / span)
+    fa, fb = d.feat[cover].astype(np.int64), d.feat[piece].astype(np.int64)
     length = segment_lengths_m(p[:, 0], p[:, 1], q[:, 0], q[:, 1])
     return Stretches(np.minimum(fa, fb), np.maximum(fa, fb), d.code[piece], length, p, q)
 
@@ -292,7 +298,22 @@ def _candidates(engine: _Engine, geoms: np.ndarray) -> tuple[list, np.ndarray]:
     del out
     _trim()
     i, j = _close_pairs(keys, slope, engine.space)
-    return rows, np.unique(np.concatenate([feat[i], feat[j]]))
+    involved = np.zeros(len(geoms), dtype=bool)
+    involved[feat[i]] = involved[feat[j]] = True
+    return rows, np.flatnonzero(involved)
+
+
+def _details(engine: _Engine, geoms: np.ndarray, involved: np.ndarray) -> list[_Detail]:
+    """Second pass, over the features with candidates only: their pieces in detail."""
+
+    def one(i: int) -> _Detail:
+        idx = involved[i : i + _CHUNK]
+        d = _pass(geoms[idx], engine, 0, detail=True)
+        d.feat = idx[d.feat].astype(np.int32 if len(geoms) < 2**31 else np.int64)
+        return d
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        return list(pool.map(one, range(0, len(involved), _CHUNK)))
 
 
 def measure_lines(geoms, polys, plane: LocalPlane | None = None, overlaps: bool = True) -> LineMeasure:
@@ -308,11 +329,7 @@ def measure_lines(geoms, polys, plane: LocalPlane | None = None, overlaps: bool 
     rows = rows or [(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))]
     feat, code, length = (np.concatenate(c) for c in zip(*rows))
     network = np.bincount(code, weights=length, minlength=nc)
-    details = []
-    for i in range(0, len(involved), _CHUNK):
-        idx = involved[i : i + _CHUNK]
-        details.append(_pass(geoms[idx], engine, 0, detail=True))
-        details[-1].feat = idx[details[-1].feat]
+    details = _details(engine, geoms, involved)
     stretches = _stretches(details, engine.space) if details and engine.space else Stretches.empty()
     network -= np.bincount(stretches.code, weights=stretches.length_m, minlength=nc)
     return LineMeasure(feat, code, length, network, stretches)
