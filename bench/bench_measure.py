@@ -1,10 +1,13 @@
 """Benchmark: `geoworks measure` end to end, against reading + geodesic length, and a naive overlay.
 
-Two shapes of input, each at 100k and 1M lines, as GeoPackage files:
+Three shapes of input, each at 100k and 1M lines, as GeoPackage files:
   walk  random-walk lines of 2-20 vertices (steps of ~60 m) spread over Almaty, 8 districts with
         836-1,746-vertex wiggly borders (make_lines / make_districts below): lines rarely run together
   grid  ../shared/bench/make_network.py (seed 42): roads along a rotated grid, pipes with right-angle
         turns, long straight power lines, dense in the centre, 8 districts of ~500-560 vertices
+  dup   the grid network imported twice over: every second line again, re-interpolated (a vertex
+        added every ~25 m), so that a third of the lines run together with another over their whole
+        length: many overlaps (``--sizes`` counts the lines before the copies are added)
 Every measurement runs in a fresh process, end to end (interpreter start, imports, read, compute,
 output), timed by this script; the process reports its own peak resident memory (VmHWM):
   floor     read the lines file (pyogrio) and sum unclipped geodesic lengths (the floor)
@@ -13,7 +16,7 @@ output), timed by this script; the process reports its own peak resident memory 
   naive     read both files, geopandas.overlay(how="intersection") and geodesic length per district
 Ratios are against the floor measured in the same run.
 
-Usage: .venv/bin/python bench/bench_measure.py [--sizes 100000,1000000] [--shapes walk,grid] [--runs 1]
+Usage: .venv/bin/python bench/bench_measure.py [--sizes 100000,1000000] [--shapes walk,grid,dup] [--runs 1]
        [--data DIR (keep the generated files there)] [--naive-max 1000000]
 """
 
@@ -80,6 +83,21 @@ def make_lines(n: int, seed: int = 42):
     return gpd.GeoDataFrame({"id": np.arange(n)}, geometry=geoms, crs=4326), total
 
 
+def make_copies(source: Path, target: Path) -> None:
+    """``source``'s lines plus every second one again, re-interpolated (vertices added every ~25 m)."""
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    lines = pyogrio.read_dataframe(source)
+    copies = lines.iloc[::2].copy()
+    copies["geometry"] = shapely.segmentize(copies.geometry.values, 0.0003)
+    copies["id"] = copies["id"] + len(lines)
+    both = gpd.GeoDataFrame(pd.concat([lines, copies], ignore_index=True), crs=lines.crs)
+    both.to_file(target, driver="GPKG", engine="pyogrio")
+
+
 def prepare(shape: str, n: int, data: Path) -> tuple[Path, Path]:
     """The lines and districts files of one shape and size (generated when missing)."""
     if shape == "walk":
@@ -88,6 +106,12 @@ def prepare(shape: str, n: int, data: Path) -> tuple[Path, Path]:
             make_districts().to_file(districts, driver="GPKG", engine="pyogrio")
         if not lines.exists():
             make_lines(n)[0].to_file(lines, driver="GPKG", engine="pyogrio")
+        return lines, districts
+    if shape == "dup":
+        grid, districts = prepare("grid", n, data)
+        lines = data / f"dup_{n}.gpkg"
+        if not lines.exists():
+            make_copies(grid, lines)
         return lines, districts
     lines, districts = data / f"lines_{n}.gpkg", data / "districts.gpkg"
     if not lines.exists():
@@ -118,10 +142,23 @@ def run_case(case: str, lines: str, districts: str) -> dict:
 
     if case == "floor":
         gdf = pyogrio.read_dataframe(lines)
+        t0 = time.perf_counter()
         out = {"total_km": float(geodesic_lengths_m(np.asarray(gdf.geometry.values)).sum() / 1000)}
+        out["work_s"] = time.perf_counter() - t0
     elif case == "geoworks":
+        import geoworks.measure_files as mf
         from geoworks.cli import main
 
+        work = []  # seconds in the engine (after both files are read)
+        engine = mf.measure
+
+        def timed(*a, **k):
+            t0 = time.perf_counter()
+            result = engine(*a, **k)
+            work.append(time.perf_counter() - t0)
+            return result
+
+        mf.measure = timed
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             main(
@@ -130,6 +167,7 @@ def run_case(case: str, lines: str, districts: str) -> dict:
             )
         res = json.loads(buf.getvalue())
         out = {
+            "work_s": work[0],
             "total_km": res["total_km"],
             "network_km": res["network_total_km"],
             "overlaps": res["overlaps"]["count"],
@@ -140,9 +178,11 @@ def run_case(case: str, lines: str, districts: str) -> dict:
         import geopandas as gpd
 
         gdf, dist = pyogrio.read_dataframe(lines), pyogrio.read_dataframe(districts)
+        t0 = time.perf_counter()
         pieces = gpd.overlay(gdf, dist[["name", "geometry"]], how="intersection", keep_geom_type=True)
         km = geodesic_lengths_m(np.asarray(pieces.geometry.values)) / 1000
         out = {"total_km": float(km.sum()), "per_district": pieces.assign(km=km).groupby("name")["km"].sum().to_dict()}
+        out["work_s"] = time.perf_counter() - t0
     else:
         raise ValueError(case)
     out["peak_mb"] = peak_mb()
@@ -192,12 +232,16 @@ def report(shape: str, n: int, vertices: int, res: dict) -> None:
         diff = max(abs(geo["per_district"][k] - naive["per_district"].get(k, 0)) for k in geo["per_district"])
         cpu += f", naive {naive['cpu_s']:.2f} s; km per district vs overlay: largest difference {diff * 1000:.1f} m"
     print(cpu, flush=True)
+    work = f"{'':27s}after the read: floor {floor['work_s']:.2f} s, geoworks {geo['work_s']:.2f} s"
+    if naive:  # end to end, naive / geoworks cannot exceed naive / floor: this is the work itself
+        work += f", naive {naive['work_s']:.2f} s (naive / geoworks {naive['work_s'] / geo['work_s']:.1f}x)"
+    print(work, flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100000,1000000")
-    ap.add_argument("--shapes", default="walk,grid")
+    ap.add_argument("--shapes", default="walk,grid,dup")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--data", help="directory for the generated files (kept); default a temporary one")
     ap.add_argument("--naive-max", type=int, default=1_000_000, help="run the naive overlay up to this size")
@@ -208,7 +252,7 @@ def main() -> None:
     if args.case:
         print(json.dumps(run_case(args.case, args.lines, args.districts)))
         return
-    shapes = [s for s in args.shapes.split(",") if s != "grid" or GENERATOR.exists()]
+    shapes = [s for s in args.shapes.split(",") if s not in ("grid", "dup") or GENERATOR.exists()]
     if "grid" in args.shapes and "grid" not in shapes:
         print(f"grid shape skipped: {GENERATOR} is absent")
     with tempfile.TemporaryDirectory() as tmp:
