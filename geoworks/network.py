@@ -233,9 +233,56 @@ def _concat(details: list[_Detail]) -> _Detail:
     return _Detail(**out)
 
 
-def _stretches(details: list[_Detail], space: KeySpace) -> Stretches:
-    """The overlapping stretches among the detailed pieces, with lon/lat ends and geodesic metres."""
-    d = _concat(details)
+_BANDS = 32  # the strips are swept in this many bands: the sweep's temporaries stay small
+
+
+def _bands(d: _Detail, space: KeySpace) -> list[_Detail]:
+    """A chunk's detail split into _BANDS bands of whole strips (pieces of different strips never
+    run together), each with its own run numbering."""
+    band = (d.run_key // space.nq) * _BANDS // (2 * space.nk)
+    runs = np.argsort(band, kind="stable")
+    local = np.empty_like(runs)
+    rb = np.searchsorted(band[runs], np.arange(_BANDS + 1))
+    for k in range(_BANDS):
+        local[runs[rb[k] : rb[k + 1]]] = np.arange(rb[k + 1] - rb[k])
+    pieces = np.argsort(band[d.run], kind="stable")
+    pb = np.searchsorted(band[d.run][pieces], np.arange(_BANDS + 1))
+    out = []
+    for k in range(_BANDS):
+        r, p = runs[rb[k] : rb[k + 1]], pieces[pb[k] : pb[k + 1]]
+        out.append(
+            _Detail(
+                d.lo[p],
+                d.hi[p],
+                d.s_a[p],
+                d.s_b[p],
+                d.a[p],
+                d.b[p],
+                d.feat[p],
+                d.code[p],
+                local[d.run[p]],
+                d.run_key[r],
+                d.run_slope[r],
+                d.run_cm[r],
+            )  # fmt: skip
+        )
+    return out
+
+
+def _stretches(banded: list[list[_Detail]], space: KeySpace) -> Stretches:
+    """The overlapping stretches among the detailed pieces (per chunk, per band), with lon/lat ends
+    and geodesic metres; band by band, each band's pieces freed once swept."""
+    found = []
+    for k in range(_BANDS):
+        parts = [chunk[k] for chunk in banded]
+        for chunk in banded:
+            chunk[k] = None  # type: ignore[call-overload]
+        found.append(_stretches_of(_concat(parts), space))
+    return Stretches.concat(found)
+
+
+def _stretches_of(d: _Detail, space: KeySpace) -> Stretches:
+    """The overlapping stretches among the pieces of ``d`` (whole strips)."""
     i, j = _links(d, space)
     if len(i) == 0:
         return Stretches.empty()
@@ -303,14 +350,15 @@ def _candidates(engine: _Engine, geoms: np.ndarray) -> tuple[list, np.ndarray]:
     return rows, np.flatnonzero(involved)
 
 
-def _details(engine: _Engine, geoms: np.ndarray, involved: np.ndarray) -> list[_Detail]:
-    """Second pass, over the features with candidates only: their pieces in detail."""
+def _details(engine: _Engine, geoms: np.ndarray, involved: np.ndarray) -> list[list[_Detail]]:
+    """Second pass, over the features with candidates only: their pieces in detail, per band."""
 
-    def one(i: int) -> _Detail:
+    def one(i: int) -> list[_Detail]:
         idx = involved[i : i + _CHUNK]
         d = _pass(geoms[idx], engine, 0, detail=True)
         d.feat = idx[d.feat].astype(np.int32 if len(geoms) < 2**31 else np.int64)
-        return d
+        assert engine.space is not None  # features with candidates: only when overlaps are searched
+        return _bands(d, engine.space)
 
     with ThreadPoolExecutor(_WORKERS) as pool:
         return list(pool.map(one, range(0, len(involved), _CHUNK)))

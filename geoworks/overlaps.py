@@ -42,6 +42,15 @@ class Stretches:
         i = np.empty(0, dtype=np.int64)
         return cls(i, i, i, np.empty(0), np.empty((0, 2)), np.empty((0, 2)))
 
+    @classmethod
+    def concat(cls, parts: list[Stretches]) -> Stretches:
+        """The stretches of several parts as one."""
+        if not parts:
+            return cls.empty()
+        return cls(
+            *(np.concatenate([getattr(x, f) for x in parts]) for f in ("a", "b", "code", "length_m", "start", "end"))
+        )
+
     def __len__(self) -> int:
         return len(self.length_m)
 

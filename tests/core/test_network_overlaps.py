@@ -93,3 +93,24 @@ def test_network_by_district_is_the_additive_api():
     assert list(got.index) == ["a", "b", OUTSIDE]
     assert got.sum() == pytest.approx(geod_length(line.coords), rel=1e-7)
     assert np.all(got >= 0)
+
+
+@pytest.mark.parametrize("bands", [1, 7, 1000])
+def test_sweeping_the_strips_in_bands_changes_nothing(demo_2019, monkeypatch, bands):
+    """The overlap sweep takes the strips in network._BANDS bands (32 in use): any number of
+    bands gives the same stretches, whatever strips the bands end between."""
+    import geoworks.network as network
+
+    works = demo_2019["roads"]
+    districts = demo_2019["districts"]
+    args = (works["id"].to_numpy(dtype=object), works.geometry.values, *arrays(districts))
+    whole = measure(*args)
+    monkeypatch.setattr(network, "_BANDS", bands)
+    batched = measure(*args)
+    assert len(whole.overlaps) >= 3
+    assert batched.network_m == pytest.approx(whole.network_m, rel=1e-12)
+    cols = ["feature_a", "feature_b", "district", "length_m"]
+    key = ["feature_a", "feature_b", "district"]
+    got = batched.overlaps[cols].sort_values(key).reset_index(drop=True)
+    want = whole.overlaps[cols].sort_values(key).reset_index(drop=True)
+    assert got[key].equals(want[key]) and np.allclose(got["length_m"], want["length_m"], rtol=1e-12)
