@@ -8,12 +8,34 @@ import numpy as np
 import shapely
 
 from geoworks.io.readers import InputError, read_vector
-from geoworks.measure import OUTSIDE, measure
+from geoworks.measure import OUTSIDE, Measurement, measure
 from geoworks.names import guess_name_field
 
 
 class MeasureInputError(InputError):
     """The files given to ``geoworks measure`` cannot be measured."""
+
+
+def read_districts(
+    districts_file: str, name_field: str | None = None, assume_crs: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """District names and lon/lat polygons (EPSG:4326) of ``districts_file``; MeasureInputError when unusable."""
+    try:
+        districts = read_vector(districts_file, assume_crs, what=f"districts file {districts_file}")
+    except InputError as exc:
+        raise MeasureInputError(str(exc)) from None
+    dims = shapely.get_dimensions(np.asarray(districts.geometry.values))
+    districts = districts[dims == 2]
+    if len(districts) == 0:
+        raise MeasureInputError(f"districts file {districts_file}: has no polygons")
+    field = name_field or guess_name_field(districts.columns.drop(districts.geometry.name))
+    if field is None or field not in districts.columns:
+        raise MeasureInputError(
+            f"districts file {districts_file}: no district name field"
+            + (f" '{name_field}'" if name_field else "")
+            + f"; use --name-field with one of: {', '.join(map(str, districts.columns.drop(districts.geometry.name)))}"
+        )
+    return districts[field].astype(str).to_numpy(dtype=object), np.asarray(districts.geometry.values)
 
 
 def measure_files(
@@ -33,26 +55,19 @@ def measure_files(
     """
     try:
         lines = read_vector(lines_file, assume_crs, what=f"lines file {lines_file}")
-        districts = read_vector(districts_file, assume_crs, what=f"districts file {districts_file}")
     except InputError as exc:
         raise MeasureInputError(str(exc)) from None
-    dims = shapely.get_dimensions(np.asarray(districts.geometry.values))
-    districts = districts[dims == 2]
-    if len(districts) == 0:
-        raise MeasureInputError(f"districts file {districts_file}: has no polygons")
-    field = name_field or guess_name_field(districts.columns.drop(districts.geometry.name))
-    if field is None or field not in districts.columns:
-        raise MeasureInputError(
-            f"districts file {districts_file}: no district name field"
-            + (f" '{name_field}'" if name_field else "")
-            + f"; use --name-field with one of: {', '.join(map(str, districts.columns.drop(districts.geometry.name)))}"
-        )
+    names, polys = read_districts(districts_file, name_field, assume_crs)
     ldims = shapely.get_dimensions(np.asarray(lines.geometry.values))
     if not (ldims == 1).any():
         raise MeasureInputError(f"lines file {lines_file}: has no line geometries")
     lines = lines[ldims == 1]
-    names = districts[field].astype(str).to_numpy(dtype=object)
-    m = measure(np.arange(len(lines)), np.asarray(lines.geometry.values), names, np.asarray(districts.geometry.values))
+    m = measure(np.arange(len(lines)), np.asarray(lines.geometry.values), names, polys)
+    return result_of(m, names, overlaps_file)
+
+
+def result_of(m: Measurement, names: np.ndarray, overlaps_file: str | None = None) -> dict:
+    """The answer of :func:`measure_files` for lines measured against districts ``names``."""
     per = m.by_district()
     out: dict[str, Any] = {
         "districts": {},

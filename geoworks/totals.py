@@ -9,6 +9,7 @@ field, e.g. streets lit). Point and polygon layers give ``count`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -63,8 +64,11 @@ def _count(layer, works: pd.DataFrame, feature_ids) -> int:
     return int(len(sub))
 
 
-def compute_totals(store: Store, catalogue: Catalogue, filters: Filters = Filters()) -> Totals:
-    """Measure every (or the chosen) layer in the store per district."""
+def compute_totals(
+    store: Store, catalogue: Catalogue, filters: Filters = Filters(), measure_with: Callable[..., Measurement] = measure
+) -> Totals:
+    """Measure every (or the chosen) layer in the store per district; ``measure_with`` is the engine
+    (:func:`geoworks.measure.measure`'s signature; e.g. the Dask engine, :func:`geoworks.scale.engine.measure_dask`)."""
     districts = store.read_layer("districts")
     slugs, polys = districts_arrays(districts)
     rows, measurements, works_by_layer = [], {}, {}
@@ -72,7 +76,7 @@ def compute_totals(store: Store, catalogue: Catalogue, filters: Filters = Filter
     for layer in layers:
         works = store.read_layer(layer.id, where=filters.where())
         works_by_layer[layer.id] = pd.DataFrame(works.drop(columns=works.geometry.name))
-        m = measure(
+        m = measure_with(
             works["id"].astype(str).to_numpy(dtype=object), works.geometry.values, slugs, polys, kind=layer.geometry
         )
         measurements[layer.id] = m

@@ -24,6 +24,40 @@ def demo(seed: int) -> None:
         click.echo(f"  {name:12s} {n:6d}")
 
 
+def engine_options(command):
+    """``--engine``, ``--scheduler`` and ``--partitions``: where lines are measured (geoworks.scale for Dask)."""
+    command = click.option(
+        "--partitions",
+        type=click.IntRange(0),
+        help="With --engine dask: lon/lat rectangles over the districts (default GEOWORKS_DASK_PARTITIONS; "
+        "0: one per ~60,000 lines, at least 4).",
+    )(command)
+    command = click.option(
+        "--scheduler",
+        help="With --engine dask: threads (default, GEOWORKS_DASK_SCHEDULER), processes, or a "
+        "dask.distributed scheduler address such as tcp://host:8786.",
+    )(command)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="local: in this process; dask: in spatial partitions on Dask (needs the extra geoworks[dask]).",
+    )(command)
+
+
+def dask_options(engine: str, scheduler: str | None, partitions: int | None):
+    """The Dask engine's options from the configuration and the command line (None for the local engine)."""
+    if engine != "dask":
+        if scheduler or partitions is not None:
+            fail("--scheduler and --partitions need --engine dask")
+        return None
+    from geoworks.config import load_config
+    from geoworks.scale.engine import DaskOptions
+
+    return DaskOptions.from_config(load_config(), scheduler=scheduler, partitions=partitions)
+
+
 @click.command("totals")
 @click.option("--layer", help="Layer id (default: all layers).")
 @click.option("--district", help="District slug or name.")
@@ -36,9 +70,12 @@ def demo(seed: int) -> None:
     help="List the features and part lengths behind the total (needs --layer).",
 )
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def totals(layer, district, year, status, show_features, fmt) -> None:
+@engine_options
+def totals(layer, district, year, status, show_features, fmt, engine, scheduler, partitions) -> None:
     """Km (and counts, areas) per district x layer over the store."""
     from geoworks.totals import Filters, compute_totals
+
+    options = dask_options(engine, scheduler, partitions)
 
     cat = default_catalogue()
     if layer and layer not in cat.layers:
@@ -51,7 +88,16 @@ def totals(layer, district, year, status, show_features, fmt) -> None:
     store = open_configured_store()
     if store.is_empty():
         fail(f"the store is empty ({store.describe()}); run 'geoworks demo' or import data first")
-    result = compute_totals(store, cat, Filters(layer, slug, year, status))
+    if options is None:
+        result = compute_totals(store, cat, Filters(layer, slug, year, status))
+    else:
+        from geoworks.scale.engine import DaskUnavailable, dask_engine
+
+        try:
+            with dask_engine(options) as on_dask:
+                result = compute_totals(store, cat, Filters(layer, slug, year, status), measure_with=on_dask)
+        except (DaskUnavailable, ValueError) as exc:
+            fail(str(exc))
     if show_features:
         if not layer:
             fail("--features needs --layer")
@@ -84,17 +130,28 @@ def totals(layer, district, year, status, show_features, fmt) -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Write every overlapping stretch (features, district, metres, geometry) to this GeoJSON file.",
 )
-def measure(lines_file, districts_file, name_field, crs, fmt, overlaps_file) -> None:
+@engine_options
+def measure(lines_file, districts_file, name_field, crs, fmt, overlaps_file, engine, scheduler, partitions) -> None:
     """Measure a line file per district, storing nothing (GeoJSON, GeoPackage, Shapefile, GeoParquet).
 
     km are geodesic (WGS84); network_km counts every shared stretch once; the overlapping stretches
     are summarised per district (the full list with --overlaps FILE)."""
     from geoworks.measure_files import MeasureInputError, measure_files
 
+    options = dask_options(engine, scheduler, partitions)
     try:
-        result = measure_files(
-            lines_file, districts_file, name_field=name_field, assume_crs=crs, overlaps_file=overlaps_file
-        )
+        if options is None:
+            result = measure_files(
+                lines_file, districts_file, name_field=name_field, assume_crs=crs, overlaps_file=overlaps_file
+            )
+        else:
+            from geoworks.scale.engine import DaskUnavailable
+            from geoworks.scale.files import measure_files_dask
+
+            try:
+                result = measure_files_dask(lines_file, districts_file, name_field, crs, overlaps_file, options)
+            except DaskUnavailable as exc:
+                fail(str(exc))
     except MeasureInputError as exc:
         fail(str(exc))
     if fmt == "json":

@@ -3,16 +3,15 @@ rectangles and measured rectangle by rectangle (geoworks.network.network_by_dist
 what they measure whole, per district. This is what lets a layer be measured in parts."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from shapely.ops import substring
 
-from geoworks.geodesy import local_plane_for
 from geoworks.measure import measure
-from geoworks.network import OUTSIDE, network_by_district
+from geoworks.network import network_by_district
+from geoworks.scale.grid import network_by_rectangles, rectangles
 from tests.conftest import shared_file
 from tests.core.test_network_properties import SETTINGS, networks
 
@@ -28,21 +27,10 @@ def cells(xs, ys):
     """The rectangles between consecutive edges (and beyond the outermost ones), lon/lat. Edges are
     moved ~10 m off the round values the lines start from: clip_by_rect drops a line lying on an
     edge, and cuts a line running along an edge within a millimetre where float noise decides."""
-    xs = [-180.0, *sorted({x + 1.37e-4 for x in xs}), 180.0]
-    ys = [-90.0, *sorted({y + 0.91e-4 for y in ys}), 90.0]
-    return [(x0, y0, x1, y1) for x0, x1 in zip(xs[:-1], xs[1:]) for y0, y1 in zip(ys[:-1], ys[1:])]
+    return rectangles([x + 1.37e-4 for x in xs], [y + 0.91e-4 for y in ys])
 
 
-def by_parts(geoms, slugs, polys, rects) -> pd.Series:
-    """Network metres per district, measured one rectangle at a time and summed."""
-    total = pd.Series(0.0, index=pd.Index([*slugs, OUTSIDE], name="district"))
-    plane = local_plane_for(polys)
-    for rect in rects:
-        pieces = shapely.clip_by_rect(np.asarray(geoms, dtype=object), *rect)
-        pieces = pieces[~shapely.is_empty(pieces)]
-        if len(pieces):
-            total += network_by_district(pieces, slugs, polys, plane)
-    return total
+by_parts = network_by_rectangles  # network metres per district, one rectangle at a time, summed
 
 
 @SETTINGS
