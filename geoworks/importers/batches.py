@@ -37,6 +37,10 @@ class UnknownBatch(BatchError):
     """No batch has the id given."""
 
 
+class NotYourBatch(BatchError):
+    """The batch was imported by another user (only an admin may roll back anyone's)."""
+
+
 def new_batch_id(now: dt.datetime | None = None) -> str:
     """A new batch id, ``b<UTC date>-<time>-<6 hex>``."""
     now = now or clock.now()
@@ -190,9 +194,15 @@ def _replace_districts(tx: Transaction, catalogue: Catalogue, districts: gpd.Geo
 
 
 def rollback(
-    store: Store, catalogue: Catalogue, batch_id: str, user: str, now: dt.datetime | None = None
+    store: Store,
+    catalogue: Catalogue,
+    batch_id: str,
+    user: str,
+    now: dt.datetime | None = None,
+    own_only: bool = False,
 ) -> dict[str, int]:
-    """Remove batch ``batch_id``'s features (and nothing else) in one transaction; features removed per layer."""
+    """Remove batch ``batch_id``'s features (and nothing else) in one transaction; features removed per layer.
+    With ``own_only`` (a writer who is not an admin), NotYourBatch unless ``user`` imported the batch."""
     with store.transaction() as tx:
         batches = tx.read_table("batches")
         if not len(batches) or batch_id not in set(batches["id"].astype(str)):
@@ -200,6 +210,10 @@ def rollback(
             raise UnknownBatch(f"no batch '{batch_id}'; batches: {known}")
         i = batches.index[batches["id"].astype(str) == batch_id][0]
         row = batches.loc[i]
+        if own_only and str(row.get("user")) != user:
+            raise NotYourBatch(
+                f"batch '{batch_id}' was imported by {row.get('user')}; only they or an admin may roll it back"
+            )
         if row["status"] != COMMITTED:
             raise BatchError(f"batch '{batch_id}' is {row['status']}; only committed batches can be rolled back")
         layers = str(row["layer"] or "")

@@ -1,6 +1,9 @@
 """Uploads and their jobs: an uploaded file waits under ``<data dir>/uploads/<token>/`` with its settings,
 is validated (:func:`receive_upload`), then committed in a background thread whose progress a page can
-show (:class:`Jobs`). A file that fails validation is deleted at once. Nothing here knows about HTTP.
+show (:class:`Jobs`). A file that fails validation is deleted at once; one never committed is removed
+after GEOWORKS_UPLOAD_MAX_AGE_H hours (:func:`sweep_uploads`, at app start and on every new upload).
+Folders are 0700 and files 0600. Messages name the uploaded file, never a path of the server.
+Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geoworks import clock
 from geoworks.catalogue import Catalogue
+from geoworks.config import load_config, number
 from geoworks.importers.batches import BatchError, commit
 from geoworks.importers.columns import MappingError, parse_map_options
 from geoworks.importers.prepare import Prepared, Progress, no_progress, prepare
 from geoworks.importers.validate import Options
+from geoworks.io.safety import scrub
 from geoworks.storage import Store
+from geoworks.storage.private import make_private, private_dir
 
 OPTIONS_FILE = "options.json"
 COMMITTING_FILE = "committing.json"
@@ -78,13 +85,52 @@ def prepare_upload(
 
 
 def save_upload(uploads: Path, name: str, save: Callable[[Path], None], data: dict) -> tuple[str, Path]:
-    """A new token folder under ``uploads`` holding the file (``save(path)`` writes it) and its settings."""
+    """A new token folder (0700) under ``uploads`` holding the file (``save(path)`` writes it) and its settings,
+    both 0600; the settings record when it was saved (``saved``, by :mod:`geoworks.clock`)."""
     token = secrets.token_hex(12)
-    token_dir = uploads / token
-    token_dir.mkdir(parents=True)
+    token_dir = private_dir(uploads) / token
+    token_dir.mkdir(mode=0o700)
     save(token_dir / name)
-    (token_dir / OPTIONS_FILE).write_text(json.dumps(data))
+    make_private(token_dir / name)
+    (token_dir / OPTIONS_FILE).touch(mode=0o600)
+    (token_dir / OPTIONS_FILE).write_text(json.dumps({"saved": clock.stamp(), **data}))
     return token, token_dir
+
+
+def sweep_uploads(uploads: Path, now: dt.datetime, max_age_hours: float) -> list[str]:
+    """Remove the uploads never committed that were saved more than ``max_age_hours`` before ``now``; their
+    tokens. An upload being committed is left alone; one whose settings cannot be read counts from its
+    folder's time."""
+    removed: list[str] = []
+    if not uploads.is_dir():
+        return removed
+    cutoff = now - dt.timedelta(hours=max_age_hours)
+    for token_dir in uploads.iterdir():
+        options_file = token_dir / OPTIONS_FILE
+        if not token_dir.is_dir() or (token_dir / COMMITTING_FILE).exists() or not options_file.exists():
+            continue
+        if _saved(options_file) < cutoff:
+            shutil.rmtree(token_dir, ignore_errors=True)
+            removed.append(token_dir.name)
+    return removed
+
+
+def _saved(options_file: Path) -> dt.datetime:
+    try:
+        return clock.parse_moment(json.loads(options_file.read_text())["saved"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return dt.datetime.fromtimestamp(options_file.stat().st_mtime, dt.UTC)
+
+
+def sweep_configured(uploads: Path, config: dict | None = None) -> list[str]:
+    """:func:`sweep_uploads` with the clock and GEOWORKS_UPLOAD_MAX_AGE_H of ``config`` (default: the
+    environment's); a failed sweep is logged, never raised."""
+    config = config if config is not None else load_config()
+    try:
+        return sweep_uploads(uploads, clock.now(config), number(config, "GEOWORKS_UPLOAD_MAX_AGE_H"))
+    except OSError:
+        log.exception("sweeping old uploads failed")
+        return []
 
 
 def pending_upload(uploads: Path, token: str) -> tuple[Path, dict] | None:
@@ -126,13 +172,15 @@ def receive_upload(
     file is deleted). A file that fails validation is deleted too; a valid one waits for its commit.
     """
     data = upload_settings(name, fields, user)
+    sweep_configured(uploads)
     token, token_dir = save_upload(uploads, name, save, data)
     try:
         prepared = prepare_upload(token_dir, data, store, catalogue)
     except Exception as exc:  # an unforeseen reader failure is reported, never a crash
         log.exception("validation failed")
         shutil.rmtree(token_dir, ignore_errors=True)
-        raise UploadError(f"{name}: cannot be checked ({type(exc).__name__}: {exc})", "uncheckable") from None
+        detail = scrub(f"{type(exc).__name__}: {exc}", name, token_dir / name)
+        raise UploadError(f"{name}: cannot be checked ({detail[:300]})", "uncheckable") from None
     if not prepared.ok:
         shutil.rmtree(token_dir, ignore_errors=True)
     return Received(token, data, prepared)
@@ -216,6 +264,7 @@ class Jobs:
             self._update(job, state="failed", error=str(exc))
         except Exception as exc:  # reported on the job page; the store is unchanged (copy-on-write)
             log.exception("import job failed")
-            self._update(job, state="failed", error=f"import failed: {type(exc).__name__}: {exc}")
+            detail = scrub(f"{type(exc).__name__}: {exc}", data["file"], token_dir / data["file"])
+            self._update(job, state="failed", error=f"import failed: {detail[:300]}")
         finally:
             shutil.rmtree(token_dir, ignore_errors=True)

@@ -29,6 +29,7 @@ from geoworks.works import annotate, conform, normalise_status
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 RESERVED = set(WORK_COLUMNS) | {"fid", "ogc_fid", "geom", "geometry", "source_id", "osm_id"} - {"osm_id"}
 CHUNK = 50_000
+MAX_TEXT_CHARS = 65_536  # characters of one attribute value
 
 
 @dataclass
@@ -177,10 +178,26 @@ def _attributes(frame: pd.DataFrame, mapping: dict, report: Report, rows: np.nda
     return out
 
 
+def _long_texts(frame: pd.DataFrame, report: Report) -> None:
+    """An error for every attribute value longer than MAX_TEXT_CHARS characters (naming feature and field)."""
+    for col in frame.columns:
+        if col == "geometry" or not (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])):
+            continue
+        lengths = frame[col].map(lambda v: len(v) if isinstance(v, str | bytes) else 0).to_numpy()
+        for i in np.flatnonzero(lengths > MAX_TEXT_CHARS):
+            report.add(
+                "error",
+                "text_too_long",
+                f"a value of {int(lengths[i]):,} characters, more than {MAX_TEXT_CHARS:,}",
+                int(i) + 1,
+                str(col),
+            )
+
+
 def _read(path: str | Path, opts: Options, layer: str, report_file: str) -> tuple[Source | None, Report]:
     report = Report(file=report_file, layer=layer)
     try:
-        source = read_source(path, opts.source_layer)
+        source = read_source(path, opts.source_layer, label=report_file)
     except SourceError as exc:
         report.add("error", "unreadable", exc.problem)
         return None, report
@@ -190,6 +207,7 @@ def _read(path: str | Path, opts: Options, layer: str, report_file: str) -> tupl
         return None, report
     for row, col, problem in source.row_problems:
         report.add("error", "bad_value", problem, row + 1, col)
+    _long_texts(source.frame, report)
     return source, report
 
 

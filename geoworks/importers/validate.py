@@ -24,6 +24,7 @@ MAX_DETAILS = 20  # detailed messages per kind of problem; the rest are counted
 DIMS = {"point": 0, "line": 1, "polygon": 2}
 KIND_WORDS = {0: "a point", 1: "a line", 2: "a polygon"}
 MARGIN_DEG = (0.27, 0.2)  # lon, lat: about 20 km around the city's bbox
+MAX_VERTICES = 200_000  # vertices of one feature (a district boundary has tens of thousands; more is an error)
 
 
 @dataclass
@@ -163,6 +164,50 @@ def _missing(geoms: np.ndarray, opts: Options, report: Report) -> np.ndarray:
     return missing
 
 
+def _not_numbers(geoms: np.ndarray, keep: np.ndarray, report: Report) -> np.ndarray:
+    """Mask of the kept features with a coordinate that is not a number (NaN, infinite): an error each, never
+    a repair (GEOS would make such a geometry "valid" by dropping the point)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    with np.errstate(invalid="ignore"):
+        rows = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[rows] = True
+    bad &= keep
+    for i in np.flatnonzero(bad):
+        xy = shapely.get_coordinates(geoms[i])
+        x0, y0 = xy[~np.isfinite(xy).all(axis=1)][0]
+        report.add("error", "not_a_number", f"coordinate ({x0:.6g}, {y0:.6g}) is not a number", int(i) + 1, "geometry")
+    return bad
+
+
+def _too_many_vertices(geoms: np.ndarray, keep: np.ndarray, report: Report) -> np.ndarray:
+    """Mask of the kept features with more than MAX_VERTICES vertices: an error each."""
+    counts = shapely.get_num_coordinates(geoms)
+    bad = keep & (counts > MAX_VERTICES)
+    for i in np.flatnonzero(bad):
+        report.add(
+            "error",
+            "too_many_vertices",
+            f"has {int(counts[i]):,} vertices, more than {MAX_VERTICES:,} in one feature; split it",
+            int(i) + 1,
+            "geometry",
+        )
+    return bad
+
+
+def _first_impossible(geom: shapely.Geometry, lonlat: shapely.Geometry) -> tuple[float, float]:
+    """The first coordinate of ``geom`` (as in the file) whose lon/lat is impossible (else its first one)."""
+    xy = shapely.get_coordinates(geom)
+    if not len(xy):
+        return np.nan, np.nan
+    ll = shapely.get_coordinates(lonlat) if lonlat is not None else xy
+    with np.errstate(invalid="ignore"):
+        out = ~np.isfinite(ll).all(axis=1) | (np.abs(ll[:, 0]) > 180) | (np.abs(ll[:, 1]) > 90)
+    rows = np.flatnonzero(out) if len(ll) == len(xy) else np.zeros(0, dtype=int)
+    x0, y0 = xy[rows[0]] if len(rows) else xy[0]
+    return float(x0), float(y0)
+
+
 def _reproject(geoms: np.ndarray, crs: CRS, keep: np.ndarray, report: Report) -> tuple[np.ndarray, np.ndarray]:
     """(geometries in EPSG:4326, mask of the kept ones whose coordinates are impossible for ``crs``, reported)."""
     if crs.is_geographic:
@@ -177,7 +222,7 @@ def _reproject(geoms: np.ndarray, crs: CRS, keep: np.ndarray, report: Report) ->
         lonlat[ok] = _to_lonlat(geoms[ok], crs)
         bad |= keep & _impossible(shapely.bounds(lonlat))
     for i in np.flatnonzero(bad):
-        x0, y0 = shapely.get_coordinates(geoms[i])[0] if not shapely.is_empty(geoms[i]) else (np.nan, np.nan)
+        x0, y0 = _first_impossible(geoms[i], lonlat[i])
         report.add(
             "error",
             "impossible_coordinates",
@@ -281,7 +326,8 @@ def check_geometry(
     """(geometries in EPSG:4326 (lon/lat), mask of the features to keep); problems go into ``report``.
 
     The file's geometries are in its declared CRS (``declared``), else in ``opts.crs``. Checked in
-    order: CRS, missing geometry, coordinates impossible for the CRS, place (far outside the city),
+    order: CRS, missing geometry, coordinates that are not numbers, too many vertices, coordinates
+    impossible for the CRS, place (far outside the city),
     validity (repaired with make_valid unless --strict), kind (``kinds`` of point, line, polygon).
     """
     geoms = np.asarray(frame.geometry.values, dtype=object)
@@ -289,8 +335,9 @@ def check_geometry(
     if crs is None:
         return geoms, np.zeros(len(frame), dtype=bool)
     missing = _missing(geoms, opts, report)
-    lonlat, bad = _reproject(geoms, crs, ~missing, report)
-    keep = ~missing & ~bad
+    broken = _not_numbers(geoms, ~missing, report) | _too_many_vertices(geoms, ~missing, report)
+    lonlat, bad = _reproject(geoms, crs, ~missing & ~broken, report)
+    keep = ~missing & ~bad & ~broken
     if not keep.any():
         return lonlat, keep
     keep, all_far = _outside(lonlat, keep, catalogue, opts, report)

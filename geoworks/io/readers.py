@@ -6,7 +6,11 @@ declares none), Z dropped, with the problems found in single CSV rows. The impor
 reproject them (:mod:`geoworks.importers.validate`). :func:`read_vector` is the same reading in
 EPSG:4326 (through :func:`geoworks.geodesy.to_wgs84`), for ``geoworks measure`` and plan's target
 upload. Every failure raises :class:`InputError` (:class:`SourceError` from read_source) naming the
-file and the problem.
+file and the problem, never a path of the server.
+
+A file is read and nothing else: before GDAL opens it, :mod:`geoworks.io.safety` checks that it is what
+its name says and holds no link to another file or a URL (kind 'unsafe' when it does), and GDAL reads
+with its network access off.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geoworks.config import load_config, number
 from geoworks.geodesy import CRSProblem, to_wgs84
+from geoworks.io.safety import UnsafeInput, check_content, check_path, gdal_offline, proj_offline, scrub
 from geoworks.names import guess_column
 
 PARQUET = (".parquet", ".geoparquet")
@@ -50,13 +56,16 @@ Y_COLUMNS = ("y", "northing")
 _UNREADABLE = {"GeoParquet": "unreadable or truncated GeoParquet", "OSM": "unreadable or truncated OSM file"}
 
 
+proj_offline()
+
+
 class InputError(ValueError):
     """A file cannot be used; the message names the file and the problem."""
 
 
 class SourceError(InputError):
     """:func:`read_source` cannot read a file. ``str()`` is '<file>: <problem>'; ``problem`` is the part
-    after the file, ``kind`` sorts it (missing, empty, unreadable, layer, shapefile, encoding, no_geometry)
+    after the file, ``kind`` sorts it (missing, empty, unreadable, unsafe, layer, shapefile, encoding, no_geometry)
     and ``detail`` is the underlying reader's own words (for kind 'unreadable')."""
 
     def __init__(self, label: str, problem: str, kind: str, detail: str = "") -> None:
@@ -107,7 +116,7 @@ def _short(exc: Exception) -> str:
 
 
 def _unreadable(label: str, fmt: str, exc: Exception) -> SourceError:
-    detail = _short(exc)
+    detail = scrub(_short(exc), label)
     return SourceError(label, f"{_UNREADABLE.get(fmt, 'unreadable or truncated')} ({detail})", "unreadable", detail)
 
 
@@ -115,7 +124,7 @@ def _ogr(target: str, label: str, layer: str | None, fmt: str) -> gpd.GeoDataFra
     """One layer through GDAL (pyogrio), through Arrow when it can."""
     # GDAL assembles OSM multipolygons from ways: rings clipped at the extract's edge come out invalid
     kwargs = {"on_invalid": "ignore"} if fmt == "OSM" and layer == "multipolygons" else {}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), gdal_offline():
         if fmt == "OSM":  # GDAL notes every clipped ring
             warnings.simplefilter("ignore", RuntimeWarning)
         try:
@@ -130,7 +139,8 @@ def _ogr(target: str, label: str, layer: str | None, fmt: str) -> gpd.GeoDataFra
 
 def _layers(target: str, label: str, fmt: str) -> list[str]:
     try:
-        return [str(r[0]) for r in pyogrio.list_layers(target)]
+        with gdal_offline():
+            return [str(r[0]) for r in pyogrio.list_layers(target)]
     except Exception as exc:
         raise _unreadable(label, fmt, exc) from None
 
@@ -149,15 +159,13 @@ def _pick_layer(target: str, label: str, source_layer: str | None, fmt: str, fir
 
 
 def _zip_member(path: Path, label: str, source_layer: str | None, first_layer: bool) -> str:
-    """The one Shapefile inside the zip archive ``path`` (named ``source_layer`` when given)."""
+    """The one Shapefile inside the zip archive ``path`` (named ``source_layer`` when given; its members were
+    checked, CRCs included, by :func:`geoworks.io.safety.check_zip`)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
             names = zf.namelist()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SourceError(label, f"not a readable zip archive ({_short(exc)})", "unreadable", _short(exc)) from None
-    if bad is not None:
-        raise SourceError(label, f"zip member '{bad}' is corrupt", "unreadable", f"zip member '{bad}' is corrupt")
     shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
     if source_layer:
         shps = [n for n in shps if Path(n).stem == source_layer]
@@ -190,7 +198,7 @@ def _read_gdal(path: Path, label: str, fmt: str, source_layer: str | None, first
     if path.suffix.lower() == ".zip":
         target = f"/vsizip/{path.resolve()}/{_zip_member(path, label, source_layer, first_layer)}"
         return _ogr(target, label, None, fmt)
-    target = str(path)
+    target = str(path.resolve())  # absolute: never read as a GDAL connection string or driver prefix
     if path.suffix.lower() == ".shp":
         missing = [s for s in (".shx", ".dbf") if not path.with_suffix(s).exists()]
         if missing:
@@ -257,6 +265,26 @@ def _read_csv(path: Path, label: str) -> tuple[gpd.GeoDataFrame, list[tuple[int,
     return (frame.set_crs("EPSG:4326") if lonlat else frame), problems
 
 
+def max_unpacked_bytes() -> int:
+    """What an archive may inflate to: the upload limit (GEOWORKS_MAX_UPLOAD_MB)."""
+    return int(number(load_config(), "GEOWORKS_MAX_UPLOAD_MB") * 2**20)
+
+
+def check_source(path: Path, label: str, fmt: str, max_unpacked: int | None = None) -> None:
+    """SourceError unless ``path`` is a readable, non-empty local ``fmt`` file that links to nothing else."""
+    try:
+        check_path(path)
+    except UnsafeInput as exc:
+        raise SourceError(label, exc.problem, exc.kind, exc.problem) from None
+    check_file(path, label)
+    if fmt == "CSV" or not path.is_file():
+        return
+    try:
+        check_content(path, fmt, max_unpacked if max_unpacked is not None else max_unpacked_bytes())
+    except UnsafeInput as exc:
+        raise SourceError(label, exc.problem, exc.kind, exc.problem) from None
+
+
 def read_source(
     path: str | Path,
     source_layer: str | None = None,
@@ -264,18 +292,20 @@ def read_source(
     label: str | None = None,
     first_layer: bool = False,
     fmt: str | None = None,
+    max_unpacked: int | None = None,
 ) -> Source:
     """Every feature of ``path`` (one layer, or every KML folder), in the file's own CRS, 2-D.
 
     ``source_layer`` names the layer (GeoPackage, KML, OSM) or the Shapefile inside a zip. A file of
     several layers needs it, unless ``first_layer`` (then the first layer is read, as GDAL does).
     ``label`` (default: the file name) starts every message; ``fmt`` (one of FORMATS' values) overrides
-    the format told by the suffix. SourceError when the file is unusable.
+    the format told by the suffix; ``max_unpacked`` bounds what an archive inflates to (default: the upload
+    limit). SourceError when the file is unusable or unsafe (:func:`check_source`).
     """
     path = Path(path)
     label = label or path.name
-    check_file(path, label)
     fmt = fmt or source_format(path)
+    check_source(path, label, fmt, max_unpacked)
     problems: list[tuple[int, str, str]] = []
     if fmt == "GeoParquet":
         frame = _read_parquet(path, label)

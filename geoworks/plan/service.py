@@ -191,18 +191,39 @@ def read_targets_file(path: str | Path, assume_crs: str | None = None) -> gpd.Ge
 
 @dataclass(frozen=True)
 class UploadedTargets:
-    """A targets file sent to /plan: its name as uploaded (user text: shown escaped) and its bytes."""
+    """A targets file sent to /plan: its name as uploaded (user text: shown escaped), its bytes and the most
+    targets one request may hold (GEOWORKS_MAX_PLAN_TARGETS; None: any number)."""
 
     name: str
     data: bytes
+    max_targets: int | None = None
 
     def read(self) -> gpd.GeoDataFrame:
-        """The targets in lon/lat (EPSG:4326), ``id``/``name`` columns found whatever their case."""
+        """The targets in lon/lat (EPSG:4326), ``id``/``name`` columns found whatever their case;
+        GapsInputError naming the limit when there are more than ``max_targets``."""
         with tempfile.TemporaryDirectory(prefix="geoworks-plan-") as tmp:
             path = Path(tmp) / f"targets{Path(self.name).suffix.lower()}"
             path.write_bytes(self.data)
             targets = read_targets_file(path)
-        return targets.rename(columns={c: c.lower() for c in targets.columns if c.lower() in ("id", "name")})
+        if self.max_targets is not None and len(targets) > self.max_targets:
+            raise GapsInputError(
+                f"target file: {len(targets)} targets, more than the {self.max_targets} one request may hold; "
+                "split the file"
+            )
+        return targets.rename(columns=_lowered(list(targets.columns), ("id", "name")))
+
+
+def _lowered(columns: list, names: tuple[str, ...]) -> dict:
+    """Renames of ``columns`` to the lower-case ``names`` they match whatever their case; a name already taken
+    (``id`` beside ``ID``) keeps its column, and the others keep their own names."""
+    taken = {str(c) for c in columns}
+    renames = {}
+    for c in columns:
+        low = str(c).lower()
+        if low in names and low not in taken:
+            renames[c] = low
+            taken.add(low)
+    return renames
 
 
 def compute_form(

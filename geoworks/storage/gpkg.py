@@ -23,6 +23,7 @@ import pyogrio
 
 from geoworks.storage import memquery
 from geoworks.storage.base import WORK_COLUMNS, Box, LayerQuery, LayerSummary, QueryResult, StoreError, empty_works
+from geoworks.storage.private import make_private, private_dir, private_file
 
 FILENAME = "geoworks.gpkg"
 
@@ -59,6 +60,15 @@ def _read(path: Path, name: str, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame | 
     return pyogrio.read_dataframe(path, layer=name, **kwargs)
 
 
+def _write(path: Path, frame: pd.DataFrame, name: str, **kwargs) -> None:
+    """Write table ``name`` of the GeoPackage at ``path``; a failed write (a full disk, an I/O error, which GDAL
+    reports as its own errors) raises StoreError naming the table, so callers report it like any other."""
+    try:
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise StoreError(f"cannot write table '{name}': {exc}") from None
+
+
 class _Tx:
     """Writes against the private copy of one transaction."""
 
@@ -75,13 +85,13 @@ class _Tx:
 
     def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
         """Replace table ``name`` with ``gdf`` (EPSG:4326)."""
-        pyogrio.write_dataframe(gdf, self.path, layer=name, driver="GPKG", promote_to_multi=False)
+        _write(self.path, gdf, name, promote_to_multi=False)
 
     def append_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
         if len(gdf) == 0 and name in _layers(self.path):
             return
         exists = name in _layers(self.path)
-        pyogrio.write_dataframe(gdf, self.path, layer=name, driver="GPKG", append=exists)
+        _write(self.path, gdf, name, append=exists)
 
     def delete_where(self, name: str, column: str, value: str) -> int:
         df = _read(self.path, name)
@@ -93,7 +103,7 @@ class _Tx:
         return int(mask.sum())
 
     def write_table(self, name: str, df: pd.DataFrame) -> None:
-        pyogrio.write_dataframe(pd.DataFrame(df), self.path, layer=name, driver="GPKG")
+        _write(self.path, pd.DataFrame(df), name)
 
     def count(self, name: str) -> int:
         """Rows of table ``name`` (0 when there is none)."""
@@ -122,7 +132,7 @@ class GeoPackageStore:
 
     def init(self) -> list[str]:
         """Nothing to create or upgrade: a GeoPackage is made by its first transaction."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         return []
 
     def schema_version(self) -> tuple[int, int]:
@@ -180,8 +190,8 @@ class GeoPackageStore:
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
         """All writes inside land together when the block ends, or none does."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        lock = open(self.data_dir / ".geoworks.lock", "w")  # noqa: SIM115 (held across the yield)
+        private_dir(self.data_dir)
+        lock = open(private_file(self.data_dir / ".geoworks.lock"), "w")  # noqa: SIM115 (held across the yield)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             for stale in self.data_dir.glob(f".tmp-*-{FILENAME}*"):
@@ -189,9 +199,11 @@ class GeoPackageStore:
             tmp = self.data_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{FILENAME}"
             try:
                 if self.path.exists():
-                    shutil.copyfile(self.path, tmp)
+                    with open(self.path, "rb") as src, open(private_file(tmp), "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
                 yield _Tx(tmp)
                 if tmp.exists():
+                    make_private(tmp)  # 0600 also when GDAL made the file (the store's first transaction)
                     with open(tmp, "rb+") as fh:
                         os.fsync(fh.fileno())
                     os.replace(tmp, self.path)

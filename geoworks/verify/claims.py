@@ -23,7 +23,7 @@ import pandas as pd
 from geoworks.catalogue import Catalogue
 from geoworks.params import YEAR_MAX, YEAR_MIN
 from geoworks.storage import Store
-from geoworks.verify.text import detect_year, extract_mentions, parse_number
+from geoworks.verify.text import claimed, parse_number, scan, year_of
 
 COLUMNS = ["id", "year", "layers", "district", "value", "unit", "qualifier", "source", "quote"]
 UNITS = ("km", "count")
@@ -147,9 +147,12 @@ def make_claim(data: dict, catalogue: Catalogue, default_year: int | None = None
     year = default_year
     if not _blank(year_raw):
         try:
-            year = int(float(str(year_raw).strip()))
+            number = float(str(year_raw).strip())  # 2019 or 2019.0 (a spreadsheet's number)
+            if not number.is_integer():  # 2019.5, nan, inf (1e400)
+                raise ValueError(year_raw)
+            year = int(number)
         except ValueError:
-            raise ClaimError(f"year: '{year_raw}' is not a year") from None
+            raise ClaimError(f"year: '{str(year_raw)[:40]}' is not a year (give a year such as 2019)") from None
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise ClaimError(f"year: {'missing' if year is None else year} (give a year such as 2019)")
     if unit == "km" and any(not catalogue.layers[lid].is_line for lid in layers):
@@ -169,10 +172,11 @@ def extract_claims(text: str, catalogue: Catalogue, year: int | None = None, sou
     """
     if len(text or "") > MAX_TEXT:
         raise ClaimError(f"text: longer than {MAX_TEXT} characters")
-    year = year if year is not None else detect_year(text, catalogue)
+    mentions = scan(text, catalogue)  # once: the year and the claims come from the same mentions
+    year = year if year is not None else year_of(mentions)
     order = list(catalogue.layers)
     out = []
-    for m in extract_mentions(text, catalogue):
+    for m in claimed(mentions):
         layers = tuple(sorted((lyr for lyr in m.layers if lyr in catalogue.layers), key=order.index))
         if layers:
             out.append(Claim(layers, m.value, m.kind, m.qualifier, m.district, year, source, m.quote))
