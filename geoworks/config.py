@@ -31,6 +31,12 @@ DEFAULTS: dict[str, object] = {
     "GEOWORKS_MAX_UPLOAD_MB": 100.0,  # an uploaded file (import) larger than this is refused
     "GEOWORKS_MAX_PLAN_UPLOAD_MB": 10.0,  # a targets file uploaded to /plan
     "GEOWORKS_MAX_CLAIMS_UPLOAD_MB": 2.0,  # a claims CSV uploaded to /verify/claims/new
+    "GEOWORKS_UPLOAD_MAX_AGE_H": 24.0,  # an upload validated but never committed is removed after this many hours
+    # any other request body (forms, JSON): larger ones get 413 before they are read; MAX_CONTENT_LENGTH
+    # (the whole app) is the largest of the GEOWORKS_MAX_*_MB settings
+    "GEOWORKS_MAX_BODY_MB": 1.0,
+    "GEOWORKS_MAX_QUERY_CHARS": 4000,  # a longer query string (after ?) is refused with 400
+    "GEOWORKS_MAX_PLAN_TARGETS": 5000,  # targets one /plan upload may hold (more: 400 naming the limit)
     # residents' requests
     "GEOWORKS_REQUESTS_PER_HOUR": 5,  # requests one address may file in an hour without logging in (0: no limit)
     "GEOWORKS_REQUESTS_PER_DAY": 20,  # ... and in a day
@@ -39,9 +45,22 @@ DEFAULTS: dict[str, object] = {
     # the server
     "GEOWORKS_THREADS": 8,  # waitress threads of `geoworks serve` (per worker process)
     "GEOWORKS_WORKERS": 1,  # worker processes of `geoworks serve` (more than 1 needs the PostGIS store)
+    # the Dask engine of `geoworks measure/totals --engine dask` (geoworks.scale; the extra geoworks[dask])
+    "GEOWORKS_DASK_SCHEDULER": "threads",  # threads, processes, synchronous, or a dask.distributed address tcp://host:8786
+    "GEOWORKS_DASK_PARTITIONS": 0,  # lon/lat rectangles (spatial partitions) over the districts; 0: ~60,000 lines each
+    "GEOWORKS_DASK_CHUNK": 100_000,  # features read per partition of the source file
+    "GEOWORKS_DASK_WORKDIR": None,  # the temporary partitioned GeoParquet (default: system temp; shared by workers)
     "GEOWORKS_WARM_CACHE": None,  # compute totals and indexes at start (default: on, off when TESTING)
     "GEOWORKS_TODAY": None,  # fixes the clock to a day (YYYY-MM-DD), for tests and demos; unset: the system clock
     "GEOWORKS_USER": None,  # the name the command line records on import batches (default: the login name)
+    # security (docs/deploy.md, "Security settings")
+    "GEOWORKS_SECRET_KEY": None,  # signs the session cookies (also SECRET_KEY); unset: <data dir>/.secret_key
+    "GEOWORKS_HTTPS": False,  # served over https (directly or behind a TLS proxy): https URLs, HSTS, Secure cookies
+    "GEOWORKS_SECURE_COOKIES": None,  # session and language cookies only over https (default: GEOWORKS_HTTPS)
+    "GEOWORKS_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (ProxyFix)
+    "GEOWORKS_SESSION_HOURS": 8.0,  # a login lasts this long at most (then log in again)
+    "GEOWORKS_LOGIN_FAILURES": 10,  # failed logins per account, and per address, before a wait (429)
+    "GEOWORKS_LOGIN_WAIT_MIN": 15.0,  # ... counted over this many minutes; the wait ends as the oldest expires
 }
 
 

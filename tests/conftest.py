@@ -239,6 +239,24 @@ def browser():
         b.close()
 
 
+def _polling(pg):
+    """``wait_for_function(expression)`` that polls with ``evaluate`` (the pages' Content-Security-Policy has no
+    'unsafe-eval', which Playwright's in-page polling needs; ``evaluate`` is not subject to it)."""
+    import time
+
+    def wait_for_function(expression: str, arg=None, timeout: float = 30_000, **_ignored):
+        deadline = time.monotonic() + timeout / 1000
+        while True:
+            value = pg.evaluate(expression, arg)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out after {timeout:g} ms waiting for {expression}")
+            pg.wait_for_timeout(50)
+
+    return wait_for_function
+
+
 @pytest.fixture
 def page(browser):
     """A fresh browser page that records console errors, page errors and failed requests."""
@@ -251,6 +269,7 @@ def page(browser):
         "requestfailed",
         lambda req: pg.problems.append(f"requestfailed: {req.url}") if req.url.startswith("http://127.0.0.1") else None,
     )
+    pg.wait_for_function = _polling(pg)  # the pages' CSP forbids eval, which Playwright's own polling uses
     yield pg
     context.close()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pandas as pd
@@ -24,8 +23,6 @@ from geoworks.maps.near import near_map
 from geoworks.near.feeds import atom_feed, batch_times, near_entries
 from geoworks.near.index import (
     DEFAULT_STATUSES,
-    MAX_RADIUS_M,
-    MIN_RADIUS_M,
     RADII_M,
     NearIndex,
     NearInputError,
@@ -34,6 +31,7 @@ from geoworks.near.index import (
     parse_query,
 )
 from geoworks.near.streets import Candidate, StreetCache
+from geoworks.near.words import Words, check_name, error_message, map_labels
 
 Args = Mapping[str, "str | Sequence[str]"]
 PAGE_LIMIT = 300  # works listed on the page and drawn on its map
@@ -45,20 +43,6 @@ class Url(Protocol):
     """Builds the URL of one of the blueprint's views ("page", "atom", "api") with query ``args``."""
 
     def __call__(self, view: str, external: bool = False, **args: Any) -> str: ...
-
-
-def _no_translation(msgid: str, **params: Any) -> str:
-    return msgid % params if params else msgid
-
-
-@dataclass(frozen=True)
-class Words:
-    """Words in the reader's language: ``gettext(msgid, **params)`` and the work status labels.
-
-    The defaults are the English words (no translation), for use outside the web app."""
-
-    gettext: Callable[..., str] = _no_translation
-    statuses: Mapping[str, str] = field(default_factory=lambda: {s: s.replace("_", " ") for s in STATUSES})
 
 
 # --- the request's arguments -------------------------------------------------------------------
@@ -95,9 +79,11 @@ def query_kwargs(args: Args) -> dict[str, Any]:
 
 def resolve(index: NearIndex, streets: StreetCache, args: Args) -> tuple[dict[str, Any], Candidate | None]:
     """parse_query arguments with lat/lon filled from a picked street (``pick=<name>|<district>``,
-    used when no lat/lon is given); NearInputError for an unknown pick."""
+    used when no lat/lon is given); NearInputError for an unknown pick or a name too long."""
+    check_name(first(args, "q"))
     kwargs = query_kwargs(args)
     pick = first(args, "pick")
+    check_name(pick, "pick")
     cand = None
     if pick and not (kwargs["lat"] or kwargs["lon"]):
         cand = streets.get(index).get(pick)
@@ -132,47 +118,6 @@ def query_args(result: NearResult, cand: Candidate | None, **extra: Any) -> dict
 
 
 # --- words ---------------------------------------------------------------------------------------
-
-
-def error_message(exc: NearInputError, words: Words) -> str:
-    """The problem in the reader's language."""
-    _ = words.gettext
-    value = exc.params.get("value", "")
-    messages = {
-        "missing": lambda: _("Choose a place: click on the map, use your location, type coordinates or a street."),
-        "number": lambda: _("Coordinates must be numbers, e.g. 43.2383 and 76.9453."),
-        "earth": lambda: _("These coordinates are not a place on Earth."),
-        "outside": lambda: _("These coordinates are far outside the city. Did you swap latitude and longitude?"),
-        "radius": lambda: _("The radius must be between %(lo)s and %(hi)s metres.", lo=MIN_RADIUS_M, hi=MAX_RADIUS_M),
-        "layer": lambda: _("Unknown layer: %(value)s.", value=value),
-        "status": lambda: _("Unknown status: %(value)s.", value=value),
-        "date": lambda: _("Dates must be given as YYYY-MM-DD, got %(value)s.", value=value),
-        "range": lambda: _("The date range is empty: the start is after the end."),
-        "street": lambda: _("No street or place with this name in the data: %(value)s.", value=value),
-    }
-    make = messages.get(exc.code)
-    return make() if make else str(exc)
-
-
-def map_labels(words: Words) -> dict[str, str]:
-    """The near map's headings (popups, tooltips) in the reader's language."""
-    _ = words.gettext
-    labels = {f"status_{k}": v for k, v in words.statuses.items()}
-    labels.update(
-        {
-            "Name": _("Name"),
-            "Layer": _("Layer"),
-            "Status": _("Status"),
-            "Dates": _("Dates"),
-            "Contractor": _("Contractor"),
-            "Distance": _("Distance"),
-            "radius": _("Radius"),
-            "here": _("The chosen place"),
-        }
-    )
-    return labels
-
-
 def work_name(w: Mapping[str, Any], lang: str) -> str:
     """A work's name in ``lang``: Kazakh ``name`` for kk, else Russian ``name_ru``; either when one is missing."""
     ru, kk = w.get("name_ru"), w.get("name")
@@ -221,6 +166,7 @@ def _form(args: Args, words: Words) -> dict[str, Any]:
 def _search_text(ctx: dict[str, Any], index: NearIndex, streets: StreetCache, args: Args) -> None:
     """A typed name without a place: several candidates to choose from, or the one place it names."""
     text = ctx["q"]
+    check_name(text)
     if not text or ctx["lat"] or ctx["lon"] or first(args, "pick"):
         return
     cands = streets.get(index).search(text)

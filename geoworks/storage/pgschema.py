@@ -40,6 +40,11 @@ UPGRADES: list[tuple[int, str, list[str]]] = [
             "role text NOT NULL, created text NOT NULL)",
         ],
     ),
+    (
+        3,
+        "session generations of users (a logout refuses the sessions issued before)",
+        [f"ALTER TABLE {META}.users ADD COLUMN session_gen integer NOT NULL DEFAULT 0"],
+    ),
 ]
 LATEST = UPGRADES[-1][0]
 

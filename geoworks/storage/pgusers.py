@@ -13,7 +13,7 @@ import psycopg
 
 from geoworks.storage import pgschema
 from geoworks.storage.pool import shared_pool
-from geoworks.storage.users import Row, UserError
+from geoworks.storage.users import Row, SessionRow, UserError
 
 _TABLE = f"{pgschema.META}.users"
 
@@ -40,8 +40,8 @@ class PgRows:
         with self._conn(write=True) as conn:
             assert conn is not None
             conn.execute(
-                f"INSERT INTO {_TABLE} VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-                "password_hash = excluded.password_hash, role = excluded.role",
+                f"INSERT INTO {_TABLE} (name, password_hash, role, created) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
                 (name, password_hash, role, created),
             )
 
@@ -58,14 +58,21 @@ class PgRows:
             )
         return row[0] if row else None
 
-    def get(self, name: str) -> Row | None:
+    def get(self, name: str) -> SessionRow | None:
         with self._conn() as conn:
             row = (
                 None
                 if conn is None
-                else conn.execute(f"SELECT name, role, created FROM {_TABLE} WHERE name = %s", (name,)).fetchone()
+                else conn.execute(
+                    f"SELECT name, role, created, session_gen FROM {_TABLE} WHERE name = %s", (name,)
+                ).fetchone()
             )
-        return (row[0], row[1], row[2]) if row else None
+        return (row[0], row[1], row[2], int(row[3])) if row else None
+
+    def end_sessions(self, name: str) -> None:
+        with self._conn() as conn:
+            if conn is not None:
+                conn.execute(f"UPDATE {_TABLE} SET session_gen = session_gen + 1 WHERE name = %s", (name,))
 
     def all(self) -> list[Row]:
         with self._conn() as conn:

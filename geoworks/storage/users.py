@@ -5,11 +5,16 @@ The GeoPackage deployment keeps them in a small SQLite file, ``<data dir>/users.
 ``geoworks.users`` table, shared by every app process (a login never changes the data
 version either). Roles: resident (read only), engineer and official (upload, rollback),
 admin (all, and manage users).
+
+Each user has a session generation: a login's session records it, and logging out moves it on,
+so a session cookie issued before is refused from then on, by every app process
+(:mod:`geoworks.web.auth`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -18,12 +23,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from geoworks import clock
 from geoworks.config import data_dir, setting
+from geoworks.storage.private import private_dir, private_file
 
 ROLES = ("resident", "engineer", "official", "admin")
 WRITERS = ("engineer", "official", "admin")
 DB_NAME = "users.sqlite"
 
 Row = tuple[str, str, str]  # name, role, created
+SessionRow = tuple[str, str, str, int]  # name, role, created, session generation
 
 
 class UserError(ValueError):
@@ -36,8 +43,9 @@ class UserRows(Protocol):
     def upsert(self, name: str, password_hash: str, role: str, created: str) -> None: ...
     def delete(self, name: str) -> int: ...
     def password_hash(self, name: str) -> str | None: ...
-    def get(self, name: str) -> Row | None: ...
+    def get(self, name: str) -> SessionRow | None: ...
     def all(self) -> list[Row]: ...
+    def end_sessions(self, name: str) -> None: ...
 
 
 class SqliteRows:
@@ -47,19 +55,21 @@ class SqliteRows:
         self.path = path
 
     def _db(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(private_dir(self.path.parent) / self.path.name)  # created 0600, in a 0700 directory
         con = sqlite3.connect(self.path, timeout=10)
         con.execute(
             "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
-            "role TEXT NOT NULL, created TEXT NOT NULL)"
+            "role TEXT NOT NULL, created TEXT NOT NULL, session_gen INTEGER NOT NULL DEFAULT 0)"
         )
+        if "session_gen" not in {r[1] for r in con.execute("PRAGMA table_info(users)")}:  # a file from before
+            con.execute("ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0")
         return con
 
     def upsert(self, name: str, password_hash: str, role: str, created: str) -> None:
         with self._db() as con:
             con.execute(
-                "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                "password_hash = excluded.password_hash, role = excluded.role",
+                "INSERT INTO users (name, password_hash, role, created) VALUES (?, ?, ?, ?) ON CONFLICT(name) "
+                "DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
                 (name, password_hash, role, created),
             )
 
@@ -72,18 +82,34 @@ class SqliteRows:
             row = con.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
-    def get(self, name: str) -> Row | None:
+    def get(self, name: str) -> SessionRow | None:
         with self._db() as con:
-            row = con.execute("SELECT name, role, created FROM users WHERE name = ?", (name,)).fetchone()
-        return (row[0], row[1], row[2]) if row else None
+            row = con.execute("SELECT name, role, created, session_gen FROM users WHERE name = ?", (name,)).fetchone()
+        return (row[0], row[1], row[2], int(row[3])) if row else None
+
+    def end_sessions(self, name: str) -> None:
+        with self._db() as con:
+            con.execute("UPDATE users SET session_gen = session_gen + 1 WHERE name = ?", (name,))
 
     def all(self) -> list[Row]:
         with self._db() as con:
             return [(r[0], r[1], r[2]) for r in con.execute("SELECT name, role, created FROM users ORDER BY name")]
 
 
-def _as_dict(row: Row | None) -> dict | None:
-    return {"name": row[0], "role": row[1], "created": row[2]} if row else None
+def _as_dict(row: SessionRow | None) -> dict | None:
+    return {"name": row[0], "role": row[1], "created": row[2], "session": row[3]} if row else None
+
+
+_DUMMY: list[str] = []  # a hash of no one's password, made on first use
+_DUMMY_LOCK = threading.Lock()
+
+
+def _dummy_hash() -> str:
+    """A password hash made like every user's: checked for unknown names, so they take as long as known ones."""
+    with _DUMMY_LOCK:
+        if not _DUMMY:
+            _DUMMY.append(generate_password_hash("no one's password"))
+        return _DUMMY[0]
 
 
 class UserStore:
@@ -122,14 +148,19 @@ class UserStore:
             raise UserError(f"no user '{name}'")
 
     def get(self, name: str) -> dict | None:
+        """name, role, created and ``session`` (the session generation), or None for an unknown name."""
         return _as_dict(self.rows.get(name))
 
     def check(self, name: str, password: str) -> dict | None:
-        """The user when ``password`` is right, else None."""
+        """The user when ``password`` is right, else None. An unknown name costs a hash check too
+        (a dummy one), so the answer's timing does not tell which names exist."""
         stored = self.rows.password_hash(name)
-        if stored is None or not check_password_hash(stored, password or ""):
-            return None
-        return self.get(name)
+        ok = check_password_hash(stored or _dummy_hash(), password or "")
+        return self.get(name) if ok and stored is not None else None
+
+    def end_sessions(self, name: str) -> None:
+        """Refuse every session issued to ``name`` so far (logout; every process sees it at once)."""
+        self.rows.end_sessions(name)
 
     def list_users(self) -> list[dict]:
         return [{"name": r[0], "role": r[1], "created": r[2]} for r in self.rows.all()]

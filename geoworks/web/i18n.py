@@ -113,7 +113,8 @@ def init_app(app: Flask) -> None:
     def remember_language(response):
         lang = request.args.get("lang")
         if lang in LANGUAGES and request.cookies.get(COOKIE) != lang:
-            response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+            secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
+            response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", secure=secure)
         return response
 
     @app.context_processor

@@ -115,7 +115,7 @@ def _upload() -> UploadedTargets | str:
     data = f.read(limit + 1)
     if len(data) > limit:
         return _("The target file is larger than %(mb)d MB.", mb=limit // 2**20)
-    return UploadedTargets(name, data)
+    return UploadedTargets(name, data, int(number(current_app.config, "GEOWORKS_MAX_PLAN_TARGETS")))
 
 
 @bp.post("/plan")

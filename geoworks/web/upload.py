@@ -2,7 +2,8 @@
 
 The routes only parse the request, call :mod:`geoworks.importers` (uploads and jobs in
 ``importers/jobs.py``, batches in ``importers/batches.py``) and render. The size limit is
-GEOWORKS_MAX_UPLOAD_MB (:mod:`geoworks.config`).
+GEOWORKS_MAX_UPLOAD_MB (:mod:`geoworks.config`), checked before the body is read by
+:mod:`geoworks.web.bodylimits` (a 413 in JSON, as every error of this blueprint).
 """
 
 from __future__ import annotations
@@ -19,13 +20,27 @@ from wtforms.validators import Optional
 
 from geoworks import clock
 from geoworks.config import data_dir, number
-from geoworks.importers.batches import BatchError, UnknownBatch, batch_records, rollback, rollback_summary
-from geoworks.importers.jobs import UploadError, receive_upload
+from geoworks.importers.batches import (
+    BatchError,
+    NotYourBatch,
+    UnknownBatch,
+    batch_records,
+    rollback,
+    rollback_summary,
+)
+from geoworks.importers.jobs import UploadError, pending_upload, receive_upload, sweep_configured
 from geoworks.web.auth import WRITERS, EmptyForm, current_user, role_required
 from geoworks.web.services import services
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 STATUS = {"refused": 400, "forbidden": 403, "unknown": 404, "uncheckable": 422}  # UploadError kind -> HTTP
+DISTRICTS = "districts"  # the layer only admins may replace
+
+
+@bp.record_once
+def _sweep_at_start(state) -> None:  # noqa: ANN001 (flask's BlueprintSetupState)
+    """Uploads never committed and older than GEOWORKS_UPLOAD_MAX_AGE_H are removed when the app starts."""
+    sweep_configured(data_dir(state.app.config) / "uploads", state.app.config)
 
 
 class UploadForm(FlaskForm):
@@ -62,34 +77,22 @@ def _uploads() -> Path:
     return data_dir(current_app.config) / "uploads"
 
 
+def _is_admin() -> bool:
+    return _user()["role"] == "admin"
+
+
 def _form() -> UploadForm:
     form = UploadForm()
-    form.layer.choices = list(services().catalogue.layers) + ["districts"]
+    form.layer.choices = list(services().catalogue.layers) + ([DISTRICTS] if _is_admin() else [])
     return form
+
+
+def _districts_refused() -> str:
+    return "only admins may replace the districts"
 
 
 def _form_page(form: UploadForm, error: str | None = None) -> str:
     return render_template("upload/form.html", form=form, limit_mb=_limit_mb(), error=error)
-
-
-def _too_large() -> ResponseReturnValue:
-    return jsonify(error=f"the upload is larger than the limit of {_limit_mb():g} MB"), 413
-
-
-@bp.before_request
-def size_limit() -> ResponseReturnValue | None:
-    """413 before reading a body larger than GEOWORKS_MAX_UPLOAD_MB."""
-    limit = int(_limit_mb() * 1024 * 1024)
-    if request.content_length is not None and request.content_length > limit:
-        return _too_large()
-    request.max_content_length = limit
-    return None
-
-
-@bp.errorhandler(413)
-def too_large(_exc: Exception) -> ResponseReturnValue:
-    """413 for a body found too large while reading it."""
-    return _too_large()
 
 
 @bp.get("/")
@@ -104,6 +107,8 @@ def form_page() -> ResponseReturnValue:
 def validate_upload() -> ResponseReturnValue:
     """Check an uploaded file: the validation report, with an Import button when it passed."""
     form = _form()
+    if request.form.get("layer") == DISTRICTS and not _is_admin():
+        return _form_page(form, _districts_refused()), 403
     if not form.validate_on_submit():
         return _form_page(form, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())), 400
     fields = {name: form[name].data for name in ("layer", "crs", "source_layer", "maps", "strict", "outside", "force")}
@@ -138,6 +143,9 @@ def commit_upload() -> ResponseReturnValue:
     form = CommitForm()
     if not form.validate_on_submit():
         return jsonify(error="missing or wrong CSRF token"), 400
+    waiting = pending_upload(_uploads(), form.token.data or "")
+    if waiting is not None and waiting[1].get("layer") == DISTRICTS and not _is_admin():
+        return jsonify(error=_districts_refused()), 403
     svc = services()
     try:
         job_id = svc.jobs.commit_upload(
@@ -174,6 +182,8 @@ def batches_page() -> ResponseReturnValue:
         "upload/batches.html",
         batches=batch_records(services().store),
         can_write=_user()["role"] in WRITERS,
+        user=_user()["name"],
+        is_admin=_is_admin(),
         action_form=EmptyForm(),
         message=request.args.get("message"),
     )
@@ -187,8 +197,10 @@ def rollback_batch(batch_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return jsonify(error="missing or wrong CSRF token"), 400
     svc = services()
+    now = clock.now(current_app.config)
     try:
-        removed = rollback(svc.store, svc.catalogue, batch_id, _user()["name"], clock.now(current_app.config))
+        removed = rollback(svc.store, svc.catalogue, batch_id, _user()["name"], now, own_only=not _is_admin())
     except BatchError as exc:
-        return jsonify(error=str(exc)), 404 if isinstance(exc, UnknownBatch) else 409
+        status = 404 if isinstance(exc, UnknownBatch) else 403 if isinstance(exc, NotYourBatch) else 409
+        return jsonify(error=str(exc)), status
     return redirect(url_for("upload.batches_page", message=rollback_summary(batch_id, removed)))

@@ -308,7 +308,7 @@ def test_query_pieces_read_by_the_apps_parser(catalogue):
 def test_every_near_word_is_translated():
     from babel.messages.pofile import read_po
 
-    sources = [ROOT / "geoworks/near/views.py", ROOT / "templates/near/page.html"]
+    sources = [ROOT / "geoworks/near/views.py", ROOT / "geoworks/near/words.py", ROOT / "templates/near/page.html"]
     pattern = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
     msgids = {a or b for src in sources for a, b in pattern.findall(src.read_text(encoding="utf-8"))}
     assert len(msgids) > 40

@@ -48,13 +48,16 @@ def test_schema_is_created_and_upgraded_once_in_order(pg):
     assert store.schema_version() == (0, pgschema.LATEST) and store.version() == "empty" and store.is_empty()
     with psycopg.connect(pg["GEOWORKS_DATABASE_URL"], autocommit=True) as conn:
         assert pgschema.upgrade(conn, target=1) == ["1: PostGIS, the geoworks schemas and the data version"]
-    with pytest.raises(StoreError, match="schema is at version 1; this geoworks needs 2: run 'geoworks db init'"):
+    with pytest.raises(StoreError, match="schema is at version 1; this geoworks needs 3: run 'geoworks db init'"):
         open_store(pg).read_layer("roads")
-    assert open_store(pg).init() == ["2: users, roles and password hashes"]
+    assert open_store(pg).init() == [
+        "2: users, roles and password hashes",
+        "3: session generations of users (a logout refuses the sessions issued before)",
+    ]
     assert open_store(pg).init() == []  # nothing left to do
     with psycopg.connect(pg["GEOWORKS_DATABASE_URL"], autocommit=True) as conn:
         rows = conn.execute("SELECT version, description FROM geoworks.schema_version ORDER BY version").fetchall()
-        assert [r[0] for r in rows] == [1, 2]
+        assert [r[0] for r in rows] == [1, 2, 3]
         conn.execute("INSERT INTO geoworks.schema_version (version, description) VALUES (99, 'from the future')")
     with pytest.raises(StoreError, match="newer than this geoworks"):
         open_store(pg).version()
@@ -68,12 +71,12 @@ def test_db_commands(pg, monkeypatch):
 
     setenv_store(monkeypatch, pg)
     first = CliRunner().invoke(main, ["db", "init"])
-    assert first.exit_code == 0 and "applied upgrade 1:" in first.output and "schema at version 2" in first.output
+    assert first.exit_code == 0 and "applied upgrade 1:" in first.output and "schema at version 3" in first.output
     again = CliRunner().invoke(main, ["db", "init"])
     assert again.exit_code == 0 and "applied" not in again.output and "(up to date)" in again.output
     status = CliRunner().invoke(main, ["db", "status"])
     assert (
-        "schema version 2 (this geoworks needs 2: up to date)" in status.output
+        "schema version 3 (this geoworks needs 3: up to date)" in status.output
         and "data version empty" in status.output
     )
     monkeypatch.setenv("GEOWORKS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")

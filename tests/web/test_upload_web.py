@@ -117,7 +117,7 @@ def test_commit_unknown_token_and_duplicate(engineer):
 
 
 def test_error_statuses(engineer):
-    """Unsupported type and bad --map lines: 400; another user's upload: 403; unknown job or batch: 404;
+    """Unsupported type and bad --map lines: 400; another user's upload or batch: 403; unknown job or batch: 404;
     a batch that cannot be rolled back: 409."""
     app, c = engineer
     assert _upload(c, _geojson_bytes(2), name="works.exe").status_code == 400
@@ -132,7 +132,11 @@ def test_error_statuses(engineer):
     assert c.get("/upload/jobs/nope").status_code == 404 and c.get("/upload/jobs/nope.json").status_code == 404
     r = c.post("/upload/batches/nope/rollback", data={"csrf_token": csrf(c, "/upload/")})
     assert r.status_code == 404 and "no batch 'nope'" in r.get_json()["error"]
+    r = c.post("/upload/batches/demo/rollback", data={"csrf_token": csrf(c, "/upload/")})
+    assert r.status_code == 403  # not erik's batch: only an admin may roll it back
+    admin = app.test_client()
+    assert login(admin, "adam").status_code == 302
     for status in (302, 409):  # the demo batch rolls back once; a second time it is refused
-        r = c.post("/upload/batches/demo/rollback", data={"csrf_token": csrf(c, "/upload/")})
+        r = admin.post("/upload/batches/demo/rollback", data={"csrf_token": csrf(admin, "/upload/")})
         assert r.status_code == status
     assert "only committed batches" in r.get_json()["error"]
