@@ -68,12 +68,12 @@ def _ms(value: str) -> float:
     return n / 1000 if unit == "us" else n if unit == "ms" else n * 1000 if unit == "s" else n * 60000
 
 
-def run_wrk(url: str, connections: int, duration: int) -> dict:
+def run_wrk(url: str, connections: int, duration: int, threads: int | None = None) -> dict:
     out = subprocess.run(
         [
             "wrk",
             "-t",
-            str(min(4, os.cpu_count() or 2)),
+            str(threads or min(4, os.cpu_count() or 2)),
             "-c",
             str(connections),
             "-d",

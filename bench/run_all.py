@@ -21,11 +21,13 @@ OUTPUT = HERE / "out"
 # name -> (quick arguments, full arguments)
 BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "bench_measure.py": (["--sizes", "20000"], []),
+    "bench_dask.py": (["--quick", "--shapes", "grid"], []),  # needs the extra geoworks[dask]
     "bench_import.py": (["--n", "50000"], []),
     "bench_near.py": (["--features", "50000", "--queries", "200", "--scan-queries", "10"], []),
     "bench_gaps.py": (["--targets", "5000", "--segments", "20000", "--routes", "50"], []),
     "bench_verify.py": ([], []),
     "bench_api.py": (["--duration", "5"], []),
+    "bench_load.py": (["--duration", "5"], []),
     "bench_map.py": ([], []),
     # these two need a PostgreSQL/PostGIS server (GEOWORKS_TEST_DATABASE_URL); without one they say so and skip
     "bench_store.py": (["--segments", "100000", "--repeat", "1"], []),

@@ -204,11 +204,14 @@ def batches_cmd(fmt: str) -> None:
 def rollback_cmd(batch_id: str) -> None:
     """Remove one batch's features (and nothing else)."""
     from geoworks.importers.batches import BatchError, rollback, rollback_summary
+    from geoworks.storage import StoreError
 
     try:
         removed = rollback(open_configured_store(), default_catalogue(), batch_id, _user())
     except BatchError as exc:
         fail(str(exc))
+    except (StoreError, OSError) as exc:  # a failed write (disk full, lost database): nothing was changed
+        fail(f"{exc} (the store is unchanged)")
     click.echo(rollback_summary(batch_id, removed))
 
 

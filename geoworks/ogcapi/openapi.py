@@ -1,11 +1,14 @@
-"""The OpenAPI 3.0 document of the geoworks open API (/ogc and /api/totals, /api/features)."""
+"""The OpenAPI 3.0 document of the geoworks open API (/ogc and /api/totals, /api/features, /api/near, /api/gaps)."""
 
 from __future__ import annotations
 
-from geoworks.catalogue import Catalogue
+from geoworks.catalogue import STATUSES, Catalogue
 from geoworks.ogcapi.collections import collection_ids
 from geoworks.ogcapi.openapi_requests import requests_paths, requests_schemas, statuses
+from geoworks.ogcapi.openapi_schemas import base_schemas
+from geoworks.ogcapi.openapi_services import services_paths, services_schemas
 from geoworks.ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
+from geoworks.params import YEAR_MAX, YEAR_MIN
 
 
 def _param(
@@ -29,9 +32,16 @@ def _json(schema_ref: str, description: str, media: str = "application/json") ->
     return {"description": description, "content": {media: {"schema": {"$ref": schema_ref}}}}
 
 
+def _error(description: str) -> dict:
+    """An error answer: the exception as JSON, or a page when a browser asked for HTML (f=html, Accept)."""
+    out = _json("#/components/schemas/exception", description)
+    out["content"]["text/html"] = {"schema": {"type": "string"}}
+    return out
+
+
 ERRORS = {
-    "400": _json("#/components/schemas/exception", "A parameter is malformed or out of range; the body names it."),
-    "404": _json("#/components/schemas/exception", "No such collection or feature."),
+    "400": _error("A parameter is malformed or out of range; the body names it."),
+    "404": _error("No such collection or feature."),
 }
 
 
@@ -75,118 +85,13 @@ def _parameters(catalogue: Catalogue) -> dict:
             "District slug (names in kk/ru/en are accepted too).",
         ),
         "status": _param("status", {"type": "string", "enum": statuses(catalogue)}, "Status of the work (or request)."),
-        "year": _param("year", {"type": "integer"}, "Year of the work."),
+        "year": _param("year", {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX}, "Year of the work."),
         "layer": _param("layer", {"type": "string", "enum": list(catalogue.layers)}, "Layer id."),
-        "lang": _param("lang", {"type": "string", "enum": ["kk", "ru", "en"]}, "Language of names and titles."),
-    }
-
-
-def _schemas() -> dict:
-    """The reusable schemas (components/schemas)."""
-    link = {
-        "type": "object",
-        "required": ["href"],
-        "properties": {
-            "href": {"type": "string"},
-            "rel": {"type": "string"},
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-        },
-    }
-    return {
-        "exception": {
-            "type": "object",
-            "required": ["code"],
-            "properties": {
-                "code": {"type": "string"},
-                "description": {"type": "string"},
-                "parameter": {"type": "string"},
-            },
-        },
-        "link": link,
-        "landingPage": {
-            "type": "object",
-            "required": ["links"],
-            "properties": {
-                "title": {"type": "string"},
-                "description": {"type": "string"},
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-            },
-        },
-        "confClasses": {
-            "type": "object",
-            "required": ["conformsTo"],
-            "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
-        },
-        "collection": {
-            "type": "object",
-            "required": ["id", "links"],
-            "properties": {
-                "id": {"type": "string"},
-                "title": {"type": "string"},
-                "description": {"type": "string"},
-                "itemType": {"type": "string"},
-                "crs": {"type": "array", "items": {"type": "string"}},
-                "extent": {"type": "object"},
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-            },
-        },
-        "collections": {
-            "type": "object",
-            "required": ["links", "collections"],
-            "properties": {
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-                "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}},
-            },
-        },
-        "featureGeoJSON": {
-            "type": "object",
-            "required": ["type", "geometry", "properties"],
-            "properties": {
-                "type": {"type": "string", "enum": ["Feature"]},
-                "id": {"type": "string"},
-                "geometry": {"type": "object", "nullable": True},
-                "properties": {"type": "object", "nullable": True},
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-            },
-        },
-        "featureCollectionGeoJSON": {
-            "type": "object",
-            "required": ["type", "features"],
-            "properties": {
-                "type": {"type": "string", "enum": ["FeatureCollection"]},
-                "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-                "timeStamp": {"type": "string", "format": "date-time"},
-                "numberMatched": {"type": "integer", "minimum": 0},
-                "numberReturned": {"type": "integer", "minimum": 0},
-            },
-        },
-        "totals": {
-            "type": "object",
-            "properties": {
-                "filters": {"type": "object"},
-                "language": {"type": "string"},
-                "rows": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "layer": {"type": "string"},
-                            "layer_name": {"type": "string"},
-                            "district": {"type": "string"},
-                            "district_name": {"type": "string"},
-                            "unit": {"type": "string"},
-                            "km": {"type": "number"},
-                            "network_km": {"type": "number"},
-                            "features": {"type": "integer"},
-                            "count": {"type": "integer"},
-                            "area_m2": {"type": "number", "nullable": True},
-                        },
-                    },
-                },
-            },
-        },
+        "lang": _param(
+            "lang",
+            {"type": "string", "enum": ["kk", "ru", "en"]},
+            "Language of names and titles (another value: the language of the cookie or Accept-Language).",
+        ),
     }
 
 
@@ -325,7 +230,7 @@ def _api_paths(ref: dict, filters: list, api_root: str) -> dict:
                 ref["layer"],
                 ref["district"],
                 ref["year"],
-                ref["status"],
+                _param("status", {"type": "string", "enum": list(STATUSES)}, "Status of the works."),
                 ref["lang"],
                 fmt(["json", "csv", "xlsx"], "json"),
             ],
@@ -374,11 +279,13 @@ def openapi_document(
     ref = {k: {"$ref": f"#/components/parameters/{k}"} for k in p}
     filters = [ref["bbox"], ref["datetime"], ref["district"], ref["status"], ref["year"]]
     paths = _ogc_paths(ref, filters)
-    schemas = _schemas()
+    for item in paths.values():  # every OGC route reads f: an unknown one answers 400
+        item["get"]["responses"].setdefault("400", ERRORS["400"])
+    schemas = base_schemas()
     if api_root:
-        paths.update(_api_paths(ref, filters, api_root))
+        paths.update(_api_paths(ref, filters, api_root) | services_paths(catalogue, ref, api_root))
         paths.update(requests_paths(catalogue, ref, ERRORS, api_root))  # residents' requests
-        schemas.update(requests_schemas(catalogue))
+        schemas.update(requests_schemas(catalogue) | services_schemas())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -387,11 +294,11 @@ def openapi_document(
             "description": "Infrastructure works per layer and district as OGC API – Features (Part 1: "
             "Core, GeoJSON, HTML, OpenAPI 3.0). Coordinates are lon/lat (CRS84, EPSG:4326); "
             "lengths and areas are geodesic (WGS84). Totals and exports: /api/totals, "
-            "/api/features/{layer}.",
+            "/api/features/{layer}, /api/near, /api/gaps.",
             "license": {"name": "see the data set's source"},
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": n} for n in ("Capabilities", "Data", "Totals", "Exports", "Requests")],
+        "tags": [{"name": n} for n in ("Capabilities", "Data", "Totals", "Exports", "Requests", "Near", "Plan")],
         "paths": paths,
         "components": {"parameters": p, "schemas": schemas},
     }

@@ -1,0 +1,112 @@
+"""The reusable schemas of the OpenAPI document (components/schemas): OGC documents, GeoJSON, errors, totals."""
+
+from __future__ import annotations
+
+
+def base_schemas() -> dict:
+    """The reusable schemas (components/schemas)."""
+    link = {
+        "type": "object",
+        "required": ["href"],
+        "properties": {
+            "href": {"type": "string"},
+            "rel": {"type": "string"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+        },
+    }
+    return {
+        "exception": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {
+                "code": {"type": "string"},
+                "description": {"type": "string"},
+                "parameter": {"type": "string"},
+            },
+        },
+        "link": link,
+        "landingPage": {
+            "type": "object",
+            "required": ["links"],
+            "properties": {
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+            },
+        },
+        "confClasses": {
+            "type": "object",
+            "required": ["conformsTo"],
+            "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+        },
+        "collection": {
+            "type": "object",
+            "required": ["id", "links"],
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "itemType": {"type": "string"},
+                "crs": {"type": "array", "items": {"type": "string"}},
+                "extent": {"type": "object"},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+            },
+        },
+        "collections": {
+            "type": "object",
+            "required": ["links", "collections"],
+            "properties": {
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+                "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}},
+            },
+        },
+        "featureGeoJSON": {
+            "type": "object",
+            "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"type": "string"},
+                "geometry": {"type": "object", "nullable": True},
+                "properties": {"type": "object", "nullable": True},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+            },
+        },
+        "featureCollectionGeoJSON": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+                "timeStamp": {"type": "string", "format": "date-time"},
+                "numberMatched": {"type": "integer", "minimum": 0},
+                "numberReturned": {"type": "integer", "minimum": 0},
+            },
+        },
+        "totals": {
+            "type": "object",
+            "properties": {
+                "filters": {"type": "object"},
+                "language": {"type": "string"},
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "layer": {"type": "string"},
+                            "layer_name": {"type": "string"},
+                            "district": {"type": "string"},
+                            "district_name": {"type": "string"},
+                            "unit": {"type": "string"},
+                            "km": {"type": "number"},
+                            "network_km": {"type": "number"},
+                            "features": {"type": "integer"},
+                            "count": {"type": "integer"},
+                            "area_m2": {"type": "number", "nullable": True},
+                        },
+                    },
+                },
+            },
+        },
+    }
