@@ -98,118 +98,47 @@ def _parameters(catalogue: Catalogue) -> dict:
 HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
+def _get(
+    summary: str, op: str, tag: str, params: list, description: str, schema: str, media: str, errors: dict
+) -> dict:
+    """One GET operation answering ``schema`` as ``media`` (or as an HTML page), with ``errors``."""
+    content = {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}, **HTML}
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": op,
+            "tags": [tag],
+            "parameters": params,
+            "responses": {"200": {"description": description, "content": content}, **errors},
+        }
+    }
+
+
 def _ogc_paths(ref: dict, filters: list) -> dict:
     """The OGC API – Features paths, relative to the OGC base."""
-    html = HTML
+    json_, geojson, cid = "application/json", "application/geo+json", ref["collectionId"]
     return {
-        "/": {
-            "get": {
-                "summary": "Landing page",
-                "operationId": "getLandingPage",
-                "tags": ["Capabilities"],
-                "parameters": [ref["f"]],
-                "responses": {
-                    "200": {
-                        "description": "Links to the API's resources.",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/landingPage"}},
-                            **html,
-                        },
-                    }
-                },
-            }
-        },
-        "/conformance": {
-            "get": {
-                "summary": "Conformance classes",
-                "operationId": "getConformanceDeclaration",
-                "tags": ["Capabilities"],
-                "parameters": [ref["f"]],
-                "responses": {
-                    "200": {
-                        "description": "The conformance classes implemented.",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/confClasses"}},
-                            **html,
-                        },
-                    }
-                },
-            }
-        },
-        "/collections": {
-            "get": {
-                "summary": "The collections: every layer and the districts",
-                "operationId": "getCollections",
-                "tags": ["Capabilities"],
-                "parameters": [ref["f"], ref["lang"]],
-                "responses": {
-                    "200": {
-                        "description": "The collections.",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/collections"}},
-                            **html,
-                        },
-                    }
-                },
-            }
-        },
-        "/collections/{collectionId}": {
-            "get": {
-                "summary": "One collection",
-                "operationId": "describeCollection",
-                "tags": ["Capabilities"],
-                "parameters": [ref["collectionId"], ref["f"], ref["lang"]],
-                "responses": {
-                    "200": {
-                        "description": "The collection.",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/collection"}},
-                            **html,
-                        },
-                    },
-                    "404": ERRORS["404"],
-                },
-            }
-        },
-        "/collections/{collectionId}/items": {
-            "get": {
-                "summary": "Features of a collection",
-                "operationId": "getFeatures",
-                "tags": ["Data"],
-                "parameters": [ref["collectionId"], ref["limit"], ref["offset"], *filters, ref["f"]],
-                "responses": {
-                    "200": {
-                        "description": "A page of features; the next link leads to the following page.",
-                        "content": {
-                            "application/geo+json": {
-                                "schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}
-                            },
-                            **html,
-                        },
-                    },
-                    **ERRORS,
-                },
-            }
-        },
-        "/collections/{collectionId}/items/{featureId}": {
-            "get": {
-                "summary": "One feature",
-                "operationId": "getFeature",
-                "tags": ["Data"],
-                "parameters": [ref["collectionId"], ref["featureId"], ref["f"]],
-                "responses": {
-                    "200": {
-                        "description": "The feature.",
-                        "content": {
-                            "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureGeoJSON"}},
-                            **html,
-                        },
-                    },
-                    **ERRORS,
-                },
-            }
-        },
-    }
+        "/": _get("Landing page", "getLandingPage", "Capabilities", [ref["f"]], "Links to the API's resources.",
+                  "landingPage", json_, {}),
+        "/conformance": _get("Conformance classes", "getConformanceDeclaration", "Capabilities", [ref["f"]],
+                             "The conformance classes implemented.", "confClasses", json_, {}),
+        "/collections": _get("The collections: every layer and the districts", "getCollections", "Capabilities",
+                             [ref["f"], ref["lang"]], "The collections.", "collections", json_, {}),
+        "/collections/{collectionId}": _get(
+            "One collection", "describeCollection", "Capabilities", [cid, ref["f"], ref["lang"]],
+            "The collection.", "collection", json_, {"404": ERRORS["404"]},
+        ),
+        "/collections/{collectionId}/items": _get(
+            "Features of a collection", "getFeatures", "Data",
+            [cid, ref["limit"], ref["offset"], *filters, ref["f"]],
+            "A page of features; the next link leads to the following page.", "featureCollectionGeoJSON",
+            geojson, ERRORS,
+        ),
+        "/collections/{collectionId}/items/{featureId}": _get(
+            "One feature", "getFeature", "Data", [cid, ref["featureId"], ref["f"]], "The feature.",
+            "featureGeoJSON", geojson, ERRORS,
+        ),
+    }  # fmt: skip
 
 
 def _api_paths(ref: dict, filters: list, api_root: str) -> dict:

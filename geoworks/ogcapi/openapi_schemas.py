@@ -61,6 +61,14 @@ def base_schemas() -> dict:
                 "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}},
             },
         },
+        **_feature_schemas(),
+        **_totals_schema(),
+    }
+
+
+def _feature_schemas() -> dict:
+    """GeoJSON features and feature collections as the items endpoints answer them."""
+    return {
         "featureGeoJSON": {
             "type": "object",
             "required": ["type", "geometry", "properties"],
@@ -84,6 +92,12 @@ def base_schemas() -> dict:
                 "numberReturned": {"type": "integer", "minimum": 0},
             },
         },
+    }
+
+
+def _totals_schema() -> dict:
+    """The answer of /api/totals: one row per layer and district."""
+    return {
         "totals": {
             "type": "object",
             "properties": {
