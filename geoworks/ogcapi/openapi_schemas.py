@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+
+_LINK = {
+    "type": "object",
+    "required": ["href"],
+    "properties": {
+        "href": {"type": "string"},
+        "rel": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+    },
+}
+
 
 def base_schemas() -> dict:
     """The reusable schemas (components/schemas)."""
-    link = {
-        "type": "object",
-        "required": ["href"],
-        "properties": {
-            "href": {"type": "string"},
-            "rel": {"type": "string"},
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-        },
-    }
+    link = copy.deepcopy(_LINK)
     return {
         "exception": {
             "type": "object",
