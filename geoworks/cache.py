@@ -67,3 +67,24 @@ class LRUCache:
         with self._lock:
             self._items.clear()
             self.weight = 0
+
+
+class PerVersion:
+    """One value per data version (an index of the store), rebuilt on first use after a change;
+    thread-safe, built once when several threads ask at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entry: tuple[Hashable, Any] | None = None
+
+    def get(self, version: Hashable, build: Callable[[], T]) -> T:
+        """The value for ``version``: the one kept, or ``build()`` when the version changed."""
+        entry = self._entry
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        with self._lock:
+            entry = self._entry
+            if entry is None or entry[0] != version:
+                entry = (version, build())
+                self._entry = entry
+        return entry[1]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
+from branca.element import MacroElement
+from jinja2 import Template
 from markupsafe import escape
 
 PLAIN_TILES = ("", "none", "plain")
@@ -73,3 +75,27 @@ def map_parts(m: folium.Map) -> dict[str, str]:
         "script": root.script.render(),
         "name": m.get_name(),
     }
+
+
+class Legend(MacroElement):
+    """A legend control in the map's lower left corner: ``html`` as built (and escaped) by the caller."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var legend = L.control({position: "bottomleft"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "gw-legend");
+    div.innerHTML = {{ this.html|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "GeoworksLegend"
+        self.html = html

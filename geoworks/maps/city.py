@@ -21,7 +21,7 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
-from geoworks.maps.base import MapOptions, base_map
+from geoworks.maps.base import Legend, MapOptions, base_map
 from geoworks.maps.requests import add_requests_layer
 from geoworks.maps.requests import legend_html as requests_legend_html
 
@@ -80,30 +80,6 @@ geoworks.attach({{ this._parent.get_name() }}, {
         self._name = "GeoworksLoader"
         self.groups = groups
         self.data_attribution = str(escape(data_attribution))
-
-
-class _Legend(MacroElement):
-    """A legend control: one swatch per layer and the district shading ramp (HTML escaped here)."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var legend = L.control({position: "bottomleft"});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "gw-legend");
-    div.innerHTML = {{ this.html|tojson }};
-    L.DomEvent.disableClickPropagation(div);
-    return div;
-  };
-  legend.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, html: str):
-        super().__init__()
-        self._name = "GeoworksLegend"
-        self.html = html
 
 
 def legend_html(
@@ -193,7 +169,7 @@ def city_map(
     requests = add_requests_layer(m, catalogue, options)  # residents' requests, when the app serves them
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(
-        _Legend(
+        Legend(
             legend_html(
                 catalogue,
                 options.layer_names,

@@ -20,7 +20,7 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geoworks.catalogue import Catalogue
-from geoworks.maps.base import MapOptions, base_map
+from geoworks.maps.base import Legend, MapOptions, base_map
 
 SHOWN_AT_START = False  # the city and district maps show the layer once ticked in the layer control
 
@@ -132,29 +132,8 @@ def triage_map(
     m = base_map(options, bounds, min_zoom=8, prefer_canvas=True, width="100%", height="100%")
     _districts(m, districts, district_names, slug)
     add_requests_layer(m, catalogue, options, show=True, filters=filters)
-    _Legend(legend_html(catalogue, options.lang)).add_to(m)
+    Legend(legend_html(catalogue, options.lang)).add_to(m)
     return m
-
-
-class _Legend(MacroElement):
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var legend = L.control({position: "bottomleft"});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "gw-legend");
-    div.innerHTML = {{ this.html|tojson }};
-    return div;
-  };
-  legend.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, html: str):
-        super().__init__()
-        self._name = "GeoworksRequestsLegend"
-        self.html = html
 
 
 def request_map(

@@ -14,7 +14,6 @@ index look-up and a handful of distance computations, not a scan of the store.
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoworks.cache import PerVersion
 from geoworks.catalogue import STATUSES, Catalogue
 from geoworks.geodesy import (
     WGS84,
@@ -340,18 +340,8 @@ class NearCache:
 
     The index is built with the catalogue passed to :meth:`get`, so in its metric CRS."""
 
-    _entry: tuple[str, NearIndex] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _held: PerVersion = field(default_factory=PerVersion)
 
     def get(self, store: Store, catalogue: Catalogue) -> NearIndex:
         """The index of ``store``'s current data, in ``catalogue.city.metric_crs`` (built on first use)."""
-        version = store.version()
-        entry = self._entry
-        if entry is not None and entry[0] == version:
-            return entry[1]
-        with self._lock:
-            entry = self._entry
-            if entry is None or entry[0] != version:
-                entry = (version, NearIndex.from_store(store, catalogue))
-                self._entry = entry
-        return entry[1]
+        return self._held.get(store.version(), lambda: NearIndex.from_store(store, catalogue))

@@ -10,7 +10,6 @@ then array arithmetic. Points are lon/lat (EPSG:4326); distances are geodesic me
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoworks.cache import LRUCache
+from geoworks.cache import LRUCache, PerVersion
 from geoworks.geodesy import geodesic_distance_m, lonlat_to_metric, metric_tolerance_m, project_xy
 from geoworks.residents.model import EVENT_COLUMNS, EVENTS, REQUEST_COLUMNS, REQUESTS, WGS84
 
@@ -208,8 +207,7 @@ class RequestsCache:
     """The index and finished answers (pages, JSON, map answers) per data version (thread-safe)."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._lock = threading.Lock()
-        self._entry: tuple[str, RequestsIndex] | None = None
+        self._held = PerVersion()
         self.answers = LRUCache(
             size=4096, weigh=lambda v: len(v) if isinstance(v, (str, bytes)) else 4096, max_weight=max_bytes
         )
@@ -217,16 +215,7 @@ class RequestsCache:
 
     def get(self, store: Store, catalogue: Catalogue) -> RequestsIndex:
         """The index of ``store``'s current data (built on first use after each commit)."""
-        version = store.version()
-        entry = self._entry
-        if entry is not None and entry[0] == version:
-            return entry[1]
-        with self._lock:
-            entry = self._entry
-            if entry is None or entry[0] != version:
-                entry = (version, RequestsIndex.from_store(store, catalogue))
-                self._entry = entry
-        return entry[1]
+        return self._held.get(store.version(), lambda: RequestsIndex.from_store(store, catalogue))
 
     def answer(self, store: Store, key: tuple, make: Callable[[], T]) -> T:
         """``make()`` cached for the store's data version and ``key``."""
