@@ -44,22 +44,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: str, port: int, threads: int) -> subprocess.Popen:
-    code = (
-        "import logging; logging.getLogger('waitress.queue').setLevel(logging.ERROR); "
-        "from waitress import serve; from geoworks.web import create_app; "
-        f"serve(create_app({{'GEOWORKS_DATA_DIR': {data_dir!r}}}), host='127.0.0.1', port={port}, "
-        f"threads={threads}, connection_limit=256, backlog=1024, _quiet=True)"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT))
-    for _ in range(200):
+def wait_for_port(proc: subprocess.Popen, port: int, what: str = "server", tries: int = 300) -> subprocess.Popen:
+    """``proc`` once 127.0.0.1:``port`` accepts connections (killed, and the run stopped, if it never does)."""
+    for _ in range(tries):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return proc
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit("server did not start")
+    raise SystemExit(f"{what} did not start")
+
+
+def start_server(data_dir: str, port: int, threads: int, config: dict | None = None) -> subprocess.Popen:
+    """One waitress process serving ``create_app`` on the store under ``data_dir`` (plus ``config``)."""
+    settings = {"GEOWORKS_DATA_DIR": data_dir, **(config or {})}
+    code = (
+        "import logging; logging.getLogger('waitress.queue').setLevel(logging.ERROR); "
+        "from waitress import serve; from geoworks.web import create_app; "
+        f"serve(create_app({settings!r}), host='127.0.0.1', port={port}, "
+        f"threads={threads}, connection_limit=256, backlog=1024, _quiet=True)"
+    )
+    return wait_for_port(subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT)), port)
 
 
 def _ms(value: str) -> float:

@@ -21,7 +21,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+import bench_api  # noqa: E402
 from bench_api import TARGETS, _ms, free_port, run_python  # noqa: E402
 from bench_store import drop_database, scratch_database  # noqa: E402
 
@@ -42,38 +42,15 @@ GOALS = {"/api/totals", "/api/totals?year=2019&status=completed", "courtyards it
 
 def start_server(data_dir: str, port: int, threads: int) -> subprocess.Popen:
     """One waitress process on the GeoPackage store (as bench_api.py), caches filled by the warm-up requests."""
-    code = (
-        "import logging; logging.getLogger('waitress.queue').setLevel(logging.ERROR); "
-        "from waitress import serve; from geoworks.web import create_app; "
-        f"serve(create_app({{'GEOWORKS_DATA_DIR': {data_dir!r}, 'GEOWORKS_WARM_CACHE': '0'}}), host='127.0.0.1', "
-        f"port={port}, threads={threads}, connection_limit=256, backlog=1024, _quiet=True)"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT))
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
+    return bench_api.start_server(data_dir, port, threads, {"GEOWORKS_WARM_CACHE": "0"})
 
 
 def start_workers(config: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
     """``geoworks serve --workers N`` on ``config``'s store; returns when the port answers."""
     env = dict(os.environ, **config, GEOWORKS_THREADS=str(threads), GEOWORKS_WARM_CACHE="0")
     cmd = [sys.executable, "-m", "geoworks", "serve", "--workers", str(workers), "--port", str(port)]
-    if os.environ.get("PROTO"):
-        cmd = [sys.executable, "/tmp/proto/wserve.py", str(port), str(workers), str(threads)]
     proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the workers did not start")
+    return bench_api.wait_for_port(proc, port, "the workers")
 
 
 def warm_up(port: int, path: str, workers: int, seconds: int) -> None:
