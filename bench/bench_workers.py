@@ -47,7 +47,7 @@ def start_server(data_dir: str, port: int, threads: int) -> subprocess.Popen:
 
 def start_workers(config: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
     """``geoworks serve --workers N`` on ``config``'s store; returns when the port answers."""
-    env = dict(os.environ, **config, GEOWORKS_THREADS=str(threads), GEOWORKS_WARM_CACHE="0")
+    env = dict(os.environ, **config, GEOWORKS_WORKER_THREADS=str(threads), GEOWORKS_WARM_CACHE="0")
     cmd = [sys.executable, "-m", "geoworks", "serve", "--workers", str(workers), "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return bench_api.wait_for_port(proc, port, "the workers")
@@ -163,7 +163,7 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=8, help="threads of the single waitress process")
-    ap.add_argument("--worker-threads", type=int, default=None, help="threads per worker (default: --threads)")
+    ap.add_argument("--worker-threads", type=int, default=2, help="threads per worker (GEOWORKS_WORKER_THREADS)")
     ap.add_argument("--database-url", default=os.environ.get("GEOWORKS_TEST_DATABASE_URL"))
     args = ap.parse_args()
     if not args.database_url:
@@ -187,7 +187,7 @@ def main() -> None:
         try:
             gpkg_port, pg_port = free_port(), free_port()
             procs.append(start_server(tmp, gpkg_port, args.threads))
-            worker_threads = args.worker_threads or args.threads
+            worker_threads = args.worker_threads
             procs.append(start_workers(pg, pg_port, args.workers, worker_threads))
             print(
                 f"gpkg: waitress, 1 process x {args.threads} threads; postgis: gunicorn, {args.workers} workers x "

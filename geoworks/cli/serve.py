@@ -88,8 +88,12 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     if count > 1 and not debug:
         _ensure_secret_key(config)
-        click.echo(f"geoworks on http://{host}:{port}/ ({count} workers; data: {open_store(config).describe()})")
-        run_workers(host, port, count, threads)
+        per_worker = int(number(config, "GEOWORKS_WORKER_THREADS"))
+        click.echo(
+            f"geoworks on http://{host}:{port}/ ({count} workers x {per_worker} threads; "
+            f"data: {open_store(config).describe()})"
+        )
+        run_workers(host, port, count, per_worker)
         return
     from geoworks.web import create_app
 

@@ -67,7 +67,7 @@ def read_every_worker(base: str, pids: set[str], tries: int = 400) -> dict[str, 
 def served(demo_copy, users_template):  # noqa: F811
     install_users(users_template, demo_copy)
     port = _free_port()
-    env = dict(os.environ, **config_for(demo_copy), GEOWORKS_WARM_CACHE="0", GEOWORKS_THREADS="4")
+    env = dict(os.environ, **config_for(demo_copy), GEOWORKS_WARM_CACHE="0", GEOWORKS_WORKER_THREADS="4")
     cmd = [sys.executable, "-m", "geoworks", "serve", "--workers", str(WORKERS), "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
