@@ -93,7 +93,7 @@ def run_wrk(url: str, connections: int, duration: int, threads: int | None = Non
         text=True,
         timeout=duration + 60,
     ).stdout
-    dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", out, re.M))
+    dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", out, re.M))  # "1.15s " ends in a space
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {

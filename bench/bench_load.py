@@ -55,7 +55,9 @@ def start_server(data_dir: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, GEOWORKS_DATA_DIR=data_dir)
     env.pop("GEOWORKS_DATABASE_URL", None)
     cmd = [sys.executable, "-m", "geoworks", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's messages go to a file: a pipe nobody reads fills up under load and stalls the server
+    log = open(Path(data_dir) / "server.log", "w+b")  # noqa: SIM115  (open as long as the server runs)
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(600):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -65,7 +67,8 @@ def start_server(data_dir: str, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit("geoworks serve did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+    log.seek(0)
+    raise SystemExit("geoworks serve did not start: " + log.read().decode(errors="replace"))
 
 
 def warm_up(port: int) -> None:

@@ -167,7 +167,7 @@ def run_wrk(url: str, connections: int, duration: int, cookie: str | None) -> di
     cmd = ["wrk", "-t", str(min(4, os.cpu_count() or 2)), "-c", str(connections), "-d", f"{duration}s", "--latency"]
     cmd += ["--timeout", "10s"] + (["-H", f"Cookie: {cookie}"] if cookie else []) + [url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
-    dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", out, re.M))
+    dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", out, re.M))  # "1.15s " ends in a space
     if "99" not in dist:
         raise SystemExit(f"wrk gave no latency distribution for {url}:\n{out}")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

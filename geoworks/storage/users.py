@@ -13,9 +13,10 @@ so a session cookie issued before is refused from then on, by every app process
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -53,17 +54,38 @@ class SqliteRows:
 
     def __init__(self, path: Path):
         self.path = path
+        self._ready = False
+        self._lock = threading.Lock()
 
-    def _db(self) -> sqlite3.Connection:
-        private_file(private_dir(self.path.parent) / self.path.name)  # created 0600, in a 0700 directory
+    def _create(self) -> None:
+        """The file (0600, in a 0700 directory) and its table, once per process and path."""
+        private_file(private_dir(self.path.parent) / self.path.name)
         con = sqlite3.connect(self.path, timeout=10)
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
-            "role TEXT NOT NULL, created TEXT NOT NULL, session_gen INTEGER NOT NULL DEFAULT 0)"
-        )
-        if "session_gen" not in {r[1] for r in con.execute("PRAGMA table_info(users)")}:  # a file from before
-            con.execute("ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0")
-        return con
+        try:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
+                "role TEXT NOT NULL, created TEXT NOT NULL, session_gen INTEGER NOT NULL DEFAULT 0)"
+            )
+            if "session_gen" not in {r[1] for r in con.execute("PRAGMA table_info(users)")}:  # a file from before
+                con.execute("ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0")
+            con.commit()
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one statement or transaction: committed on success, closed always. The table is
+        made on first use only: every signed-in request reads a row here."""
+        if not self._ready or not self.path.exists():
+            with self._lock:
+                self._create()
+                self._ready = True
+        con = sqlite3.connect(self.path, timeout=10)
+        try:
+            with con:
+                yield con
+        finally:
+            con.close()
 
     def upsert(self, name: str, password_hash: str, role: str, created: str) -> None:
         with self._db() as con:
