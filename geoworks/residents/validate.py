@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -54,31 +54,26 @@ def clean_text(value: Any, field: str = "text", max_chars: int = MAX_TEXT, requi
     return text
 
 
+def _check_known(
+    value: Any, lookup: Callable[[str | None], str | None], known: Iterable[str], kind: str, field: str
+) -> str:
+    """The id ``lookup`` finds for ``value``, or a RequestError naming the known ones."""
+    found = lookup(None if value is None else str(value))
+    if found is None:
+        raise RequestError(f"unknown {kind} '{str(value)[:60]}'; known: {', '.join(known)}", kind, field, value=value)
+    return found
+
+
 def check_topic(value: Any, defs: RequestsDef) -> str:
-    topic = defs.topic_id(None if value is None else str(value))
-    if topic is None:
-        raise RequestError(
-            f"unknown topic '{str(value)[:60]}'; known: {', '.join(defs.topics)}", "topic", "topic", value=value
-        )
-    return topic
+    return _check_known(value, defs.topic_id, defs.topics, "topic", "topic")
 
 
 def check_status(value: Any, defs: RequestsDef, field: str = "status") -> str:
-    status = defs.status_id(None if value is None else str(value))
-    if status is None:
-        raise RequestError(
-            f"unknown status '{str(value)[:60]}'; known: {', '.join(defs.statuses)}", "status", field, value=value
-        )
-    return status
+    return _check_known(value, defs.status_id, defs.statuses, "status", field)
 
 
 def check_source(value: Any, defs: RequestsDef) -> str:
-    source = defs.source_id(None if value is None else str(value))
-    if source is None:
-        raise RequestError(
-            f"unknown source '{str(value)[:60]}'; known: {', '.join(defs.sources)}", "source", "source", value=value
-        )
-    return source
+    return _check_known(value, defs.source_id, defs.sources, "source", "source")
 
 
 def check_date(value: Any, field: str, today: dt.date, required: bool = False) -> str | None:
