@@ -74,26 +74,19 @@ def _ms(value: str) -> float:
     return n / 1000 if unit == "us" else n if unit == "ms" else n * 1000 if unit == "s" else n * 60000
 
 
-def run_wrk(url: str, connections: int, duration: int, threads: int | None = None) -> dict:
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(threads or min(4, os.cpu_count() or 2)),
-            "-c",
-            str(connections),
-            "-d",
-            f"{duration}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-    ).stdout
+class NoMeasurement(RuntimeError):
+    """wrk printed no latency distribution: not one request completed."""
+
+
+def run_wrk(url: str, connections: int, duration: int, threads: int | None = None, cookie: str | None = None) -> dict:
+    """wrk's req/s, completed requests, p50 and p99 (ms) and errors (non-2xx and socket errors) for ``url``,
+    with the session ``cookie`` when given. NoMeasurement when no request completed."""
+    cmd = ["wrk", "-t", str(threads or min(4, os.cpu_count() or 2)), "-c", str(connections), "-d", f"{duration}s"]
+    cmd += ["--latency", "--timeout", "10s"] + (["-H", f"Cookie: {cookie}"] if cookie else []) + [url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", out, re.M))  # "1.15s " ends in a space
+    if "99" not in dist:
+        raise NoMeasurement(f"wrk measured nothing on {url}: {out[-300:]}")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_api import free_port, run_python, run_wrk  # noqa: E402
+from bench_api import NoMeasurement, free_port, run_python, run_wrk  # noqa: E402
 
 BBOX = "76.80,43.15,77.10,43.40"
 TARGETS = [  # (name, path); the first is the baseline
@@ -95,7 +95,7 @@ def load(port: int, clients: int, duration: int, use_wrk: bool) -> list[dict]:
         if use_wrk:
             try:
                 results[i] = run_wrk(f"http://127.0.0.1:{port}{path}", conns, duration, threads=1)
-            except (KeyError, AttributeError):  # wrk printed no latencies: not one request completed
+            except NoMeasurement:  # not one request completed
                 results[i] = {"requests": 0, "errors": conns, "p50": float("nan"), "p99": float("nan")}
         else:
             results[i] = run_python("127.0.0.1", port, path, conns, duration)

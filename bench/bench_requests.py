@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_api import _ms, free_port, run_python, start_server  # noqa: E402
+from bench_api import free_port, run_python, run_wrk, start_server  # noqa: E402
 
 LIST_QUERIES = [
     {},
@@ -159,27 +159,6 @@ def in_process(path: str, suggestions: int) -> list[tuple[str, float, float, str
     return rows
 
 
-def run_wrk(url: str, connections: int, duration: int, cookie: str | None) -> dict:
-    """wrk's throughput, p50, p99 (ms) and errors for ``url`` (with the session ``cookie``, when given)."""
-    import os
-    import subprocess
-
-    cmd = ["wrk", "-t", str(min(4, os.cpu_count() or 2)), "-c", str(connections), "-d", f"{duration}s", "--latency"]
-    cmd += ["--timeout", "10s"] + (["-H", f"Cookie: {cookie}"] if cookie else []) + [url]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
-    dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", out, re.M))  # "1.15s " ends in a space
-    if "99" not in dist:
-        raise SystemExit(f"wrk gave no latency distribution for {url}:\n{out}")
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(dist["50"]),
-        "p99": _ms(dist["99"]),
-        "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0),
-    }
-
-
 def _login(port: int, name: str, password: str) -> str:
     """The session cookie of a logged-in user (through the login form and its CSRF token)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -227,7 +206,7 @@ def over_http(path: str, args) -> list[tuple[str, dict]]:
             assert res.status == 200, (target, res.status)
             url = f"http://127.0.0.1:{port}{target}"
             if shutil.which("wrk"):
-                r = run_wrk(url, args.connections, args.duration, cook)
+                r = run_wrk(url, args.connections, args.duration, cookie=cook)
             else:
                 r = run_python("127.0.0.1", port, target, args.connections, args.duration)
             results.append((name, r))

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import bench_api  # noqa: E402
-from bench_api import TARGETS, _ms, free_port, run_python  # noqa: E402
+from bench_api import TARGETS, free_port, run_python, run_wrk  # noqa: E402
 from bench_store import drop_database, scratch_database  # noqa: E402
 
 GOALS = {"/api/totals", "/api/totals?year=2019&status=completed", "courtyards items, 1000-feature page"}
@@ -66,39 +65,6 @@ def warm_up(port: int, path: str, workers: int, seconds: int) -> None:
         assert res.status == 200, (path, res.status)
         seen.add(res.getheader("X-Geoworks-Worker") or "single")
         conn.close()
-
-
-def run_wrk(url: str, connections: int, duration: int) -> dict:
-    """wrk's req/s, p50, p99 (ms) and errors (bench_api.run_wrk's parsing, also when wrk pads a value)."""
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(min(4, os.cpu_count() or 2)),
-            "-c",
-            str(connections),
-            "-d",
-            f"{duration}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-    ).stdout
-    dist = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", out, re.M))
-    if "99" not in dist:
-        raise SystemExit(f"wrk measured nothing on {url}: {out[-300:]}")
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(dist["50"]),
-        "p99": _ms(dist["99"]),
-        "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0),
-    }
 
 
 def load(port: int, path: str, args: argparse.Namespace) -> dict:
