@@ -70,32 +70,50 @@ def base_schemas() -> dict:
     }
 
 
+_LINKS = {"type": "array", "items": {"$ref": "#/components/schemas/link"}}
+
+
+def feature_schema(properties: dict, extra: dict | None = None) -> dict:
+    """A GeoJSON Feature whose ``properties`` follow ``properties`` (plus ``extra`` members)."""
+    return {
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": {"type": "object", "nullable": True},
+            "properties": properties,
+            **(extra or {}),
+        },
+    }
+
+
+def feature_collection_schema(feature: dict, extra: dict) -> dict:
+    """A GeoJSON FeatureCollection of ``feature`` (plus ``extra`` members)."""
+    return {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": feature},
+            **extra,
+        },
+    }
+
+
 def _feature_schemas() -> dict:
     """GeoJSON features and feature collections as the items endpoints answer them."""
     return {
-        "featureGeoJSON": {
-            "type": "object",
-            "required": ["type", "geometry", "properties"],
-            "properties": {
-                "type": {"type": "string", "enum": ["Feature"]},
-                "id": {"type": "string"},
-                "geometry": {"type": "object", "nullable": True},
-                "properties": {"type": "object", "nullable": True},
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-            },
-        },
-        "featureCollectionGeoJSON": {
-            "type": "object",
-            "required": ["type", "features"],
-            "properties": {
-                "type": {"type": "string", "enum": ["FeatureCollection"]},
-                "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+        "featureGeoJSON": feature_schema({"type": "object", "nullable": True}, {"links": _LINKS}),
+        "featureCollectionGeoJSON": feature_collection_schema(
+            {"$ref": "#/components/schemas/featureGeoJSON"},
+            {
+                "links": _LINKS,
                 "timeStamp": {"type": "string", "format": "date-time"},
                 "numberMatched": {"type": "integer", "minimum": 0},
                 "numberReturned": {"type": "integer", "minimum": 0},
             },
-        },
+        ),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from geoworks.catalogue import STATUSES, Catalogue
 from geoworks.near.index import CITY_MARGIN_DEG, DEFAULT_RADIUS_M, MAX_RADIUS_M, MIN_RADIUS_M
+from geoworks.ogcapi.openapi_schemas import feature_collection_schema, feature_schema
 from geoworks.plan.gaps import MAX_THRESHOLD_M
 from geoworks.plan.service import network_choices, target_choices
 
@@ -21,25 +22,7 @@ def _between(low: float, high: float, exclusive_low: bool = False) -> dict:
 
 
 def _feature_collection(properties: dict[str, Any], extra: dict[str, Any]) -> dict:
-    feature = {
-        "type": "object",
-        "required": ["type", "geometry", "properties"],
-        "properties": {
-            "type": {"type": "string", "enum": ["Feature"]},
-            "id": {"type": "string"},
-            "geometry": {"type": "object", "nullable": True},
-            "properties": {"type": "object", "properties": properties},
-        },
-    }
-    return {
-        "type": "object",
-        "required": ["type", "features"],
-        "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": feature},
-            **extra,
-        },
-    }
+    return feature_collection_schema(feature_schema({"type": "object", "properties": properties}), extra)
 
 
 def services_schemas() -> dict:
