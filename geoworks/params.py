@@ -76,11 +76,14 @@ def parse_int(value: str | None, parameter: str, default: int | None, lo: int, h
 
 
 def parse_year(value: str | None, parameter: str = "year") -> int | None:
-    """A year within 1900..2100, or None when absent."""
+    """A year within 1900..2100 (``2019`` or a spreadsheet's ``2019.0``), or None when absent."""
     if _blank(value):
         return None
+    text = str(value).strip()
+    whole, dot, fraction = text.partition(".")
     try:
-        return parse_int(value, parameter, None, YEAR_MIN, YEAR_MAX)
+        integral = dot and whole and fraction.strip("0") == ""  # 2019.0
+        return parse_int(whole if integral else text, parameter, None, YEAR_MIN, YEAR_MAX)
     except ParamError as exc:
         text = str(value).strip()[:40]
         raise ParamError(

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from geoworks.catalogue import Catalogue
-from geoworks.params import YEAR_MAX, YEAR_MIN
+from geoworks.params import YEAR_MAX, YEAR_MIN, ParamError, parse_year
 from geoworks.storage import Store
 from geoworks.verify.text import claimed, parse_number, scan, year_of
 
@@ -147,12 +147,9 @@ def make_claim(data: dict, catalogue: Catalogue, default_year: int | None = None
     year = default_year
     if not _blank(year_raw):
         try:
-            number = float(str(year_raw).strip())  # 2019 or 2019.0 (a spreadsheet's number)
-            if not number.is_integer():  # 2019.5, nan, inf (1e400)
-                raise ValueError(year_raw)
-            year = int(number)
-        except ValueError:
-            raise ClaimError(f"year: '{str(year_raw)[:40]}' is not a year (give a year such as 2019)") from None
+            year = parse_year(str(year_raw))
+        except ParamError as exc:
+            raise ClaimError(f"year: '{exc.params['value']}' is not a year (give a year such as 2019)") from None
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise ClaimError(f"year: {'missing' if year is None else year} (give a year such as 2019)")
     if unit == "km" and any(not catalogue.layers[lid].is_line for lid in layers):

@@ -111,3 +111,12 @@ def test_writers_roll_back_only_their_own_batches(rapp):
     r = admin.post(f"/upload/batches/{batch}/rollback", data={"csrf_token": csrf(admin, "/upload/")})
     assert r.status_code == 302
     assert "rolled back" in admin.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_one_year_parser_takes_a_spreadsheets_whole_number_and_refuses_the_rest():
+    from geoworks.params import ParamError, parse_year
+
+    assert parse_year("2019.0") == parse_year(" 2019 ") == 2019
+    for value in ("2019.5", "1e400", "nan", ".0", "20x9", "2300"):
+        with pytest.raises(ParamError):
+            parse_year(value)
