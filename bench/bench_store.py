@@ -71,6 +71,40 @@ def segments(n: int, seed: int = 1):
     return districts, conform(works)
 
 
+def grid_network(n: int):
+    """``n`` lines of ../shared/bench/make_network.py (seed 42: roads along a rotated grid, right-angle pipes,
+    power lines; 2-20 vertices, dense in the centre) over the demo districts, as a works layer (lon/lat)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    import pyogrio
+
+    from geoworks.catalogue import default_catalogue
+    from geoworks.demo import make_districts
+    from geoworks.works import conform
+
+    generator = Path(__file__).resolve().parents[2] / "shared" / "bench" / "make_network.py"
+    if not generator.exists():
+        raise SystemExit(f"--shape grid needs {generator}")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, str(generator), "--n", str(n), "--seed", "42", "--format", "gpkg", "--out", tmp],
+            check=True,
+            capture_output=True,
+        )
+        lines = pyogrio.read_dataframe(Path(tmp) / f"lines_{n}.gpkg")
+    works = lines[["geometry"]].assign(
+        id=np.char.add("g", np.arange(n).astype(str)),
+        name=lines["kind"].to_numpy(),
+        status=np.where(np.arange(n) % 3, "completed", "planned"),
+        year=2019,
+        contractor="bench",
+        batch_id="bench",
+    )
+    return make_districts(default_catalogue()), conform(works)
+
+
 def write(config: dict, districts, works) -> float:
     """Write the districts and the layer in one transaction; seconds."""
     from geoworks.storage import open_store
@@ -181,6 +215,12 @@ def report(cases: dict[tuple[str, str], dict], n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=1_000_000)
+    ap.add_argument(
+        "--shape",
+        choices=["segments", "grid"],
+        default="segments",
+        help="segments: two-vertex ~100 m lines at random; grid: --segments lines of ../shared/bench/make_network.py",
+    )
     ap.add_argument("--repeat", type=int, default=2, help="runs per case; the best is kept")
     ap.add_argument("--database-url", default=os.environ.get("GEOWORKS_TEST_DATABASE_URL"))
     ap.add_argument("--case", help=argparse.SUPPRESS)
@@ -194,7 +234,7 @@ def main() -> None:
     if not args.database_url:
         print("skipped: needs a PostgreSQL/PostGIS server (--database-url or GEOWORKS_TEST_DATABASE_URL)")
         return
-    districts, works = segments(args.segments)
+    districts, works = (grid_network if args.shape == "grid" else segments)(args.segments)
     name, url = scratch_database(args.database_url)
     try:
         with tempfile.TemporaryDirectory(prefix="geoworks-bench-") as tmp:
