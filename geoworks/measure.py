@@ -19,12 +19,8 @@ from shapely import STRtree
 
 from geoworks.borders import assign_codes, touching
 from geoworks.geodesy import geodesic_areas_m2
-from geoworks.network import OUTSIDE, TOLERANCE_M, measure_lines
+from geoworks.network import OUTSIDE, measure_lines
 from geoworks.overlaps import Stretches
-
-# the tolerance of "running together", in degrees of latitude (approx.), for callers of the old
-# interface; the engine works in metres (TOLERANCE_M, geoworks.network)
-TOLERANCE = TOLERANCE_M / 111_320.0
 
 
 class Measurement:
@@ -141,18 +137,6 @@ def _names(slugs: np.ndarray) -> np.ndarray:
     return np.append(np.asarray(slugs, dtype=object), OUTSIDE)
 
 
-def split_line_lengths(ids, geoms, slugs, polys) -> pd.DataFrame:
-    """Geodesic metres per (feature, district) of lon/lat lines, without building the pieces.
-
-    Lines that touch no border are measured whole. The others are cut at their exact
-    crossings with the border segments, and each sub-segment goes to the district that
-    holds its midpoint (a stretch running along a shared border goes to one district).
-    """
-    ids, geoms, slugs, polys = _inputs(ids, geoms, slugs, polys)
-    lm = measure_lines(geoms, polys, overlaps=False)
-    return pd.DataFrame({"feature": ids[lm.feat], "district": _names(slugs)[lm.code], "length_m": lm.length_m})
-
-
 def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, polys: np.ndarray) -> pd.DataFrame:
     """Split lon/lat geometries at district borders.
 
@@ -203,14 +187,6 @@ def split_by_districts(ids: np.ndarray, geoms: np.ndarray, slugs: np.ndarray, po
     parts = pd.concat(frames, ignore_index=True)
     keep = ~shapely.is_empty(parts["geometry"].to_numpy())
     return parts[keep].reset_index(drop=True)
-
-
-def find_overlaps(ids, geoms) -> pd.DataFrame:
-    """Pairs of lon/lat line features that share a stretch (no districts): ``feature_a``,
-    ``feature_b``, ``length_m`` (geodesic m counted twice), ``geometry``; see :mod:`geoworks.network`."""
-    ids, geoms, _, _ = _inputs(ids, geoms, [], [])
-    lm = measure_lines(geoms, np.empty(0, dtype=object))
-    return lm.stretches.table(ids, _names(np.empty(0, dtype=object))).drop(columns="district")
 
 
 def measure(ids, geoms, slugs, polys, kind: str = "line", overlaps: bool = True) -> Measurement:

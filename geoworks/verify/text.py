@@ -355,11 +355,6 @@ def year_of(mentions: list[Mention]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def detect_year(text: str, catalogue: Catalogue | None = None) -> int | None:
-    """The year a report speaks of: the year most often named ("2019 жылы", "в 2019 году", "in 2019")."""
-    return year_of(scan(text, catalogue))
-
-
 def claimed(mentions: list[Mention]) -> list[Mention]:
     """The km and count mentions among ``mentions`` that name a layer, each figure once (first quote kept)."""
     seen, out = set(), []
