@@ -145,7 +145,9 @@ def segment_lengths_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     phi = np.radians((lat1 + lat2) / 2)
     sin = np.sin(phi)
     w = np.sqrt(1 - _E2 * sin * sin)
-    east = _A / w * np.cos(phi) * np.radians(((lon2 - lon1) + 180) % 360 - 180)
+    dlon = lon2 - lon1
+    dlon = np.where(np.abs(dlon) > 180, (dlon + 180) % 360 - 180, dlon)  # wrapped only across the antimeridian:
+    east = _A / w * np.cos(phi) * np.radians(dlon)  # "+ 180" would round a short segment's dlon to 180's ulp
     north = _A * (1 - _E2) / w**3 * np.radians(lat2 - lat1)
     dist = np.hypot(east, north)
     long = dist > SHORT_SEGMENT_M * 0.999
